@@ -1,0 +1,1 @@
+"""Cleaning on the way in: contact normalisation and search keys (pure)."""

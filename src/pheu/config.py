@@ -1,0 +1,30 @@
+"""All configuration in one place: environment variables prefixed ``PHEU_`` with safe defaults.
+
+The defaults make ``pheu demo`` work on a fresh machine with nothing set: an SQLite file in the working
+folder, Vietnamese as the interface language, Ho Chi Minh City time.
+"""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="PHEU_", env_file=None, extra="ignore")
+
+    database_url: str = "sqlite:///pheu.db"
+    # A fresh random key per process is safe (sessions just end on restart); set one in production so
+    # several web processes accept each other's cookies.
+    secret_key: str = secrets.token_urlsafe(32)
+    default_locale: str = "vi"
+    timezone: str = "Asia/Ho_Chi_Minh"
+    session_max_age_seconds: int = 60 * 60 * 12
+    https_only_cookies: bool = False
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,22 @@
+"""The store: typed SQLAlchemy models. Import models from here."""
+
+from pheu.store.audit import AuditEntry
+from pheu.store.base import Base
+from pheu.store.campaigns import Campaign, CampaignCost, Channel
+from pheu.store.leads import Consent, Event, Lead, StageChange
+from pheu.store.people import ApiKey, Team, User
+
+__all__ = [
+    "ApiKey",
+    "AuditEntry",
+    "Base",
+    "Campaign",
+    "CampaignCost",
+    "Channel",
+    "Consent",
+    "Event",
+    "Lead",
+    "StageChange",
+    "Team",
+    "User",
+]
