@@ -1,0 +1,1 @@
+"""Who may do what: roles, principals, passwords and API keys."""

@@ -1,0 +1,112 @@
+"""Stage moves: the lifecycle's rules applied to a stored lead, and the history that explains them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from pheu import lifecycle
+from pheu.auth.roles import Principal
+from pheu.services import audit
+from pheu.services.errors import Invalid
+from pheu.services.leads import _actor, get_lead, visible
+from pheu.store import Lead, StageChange
+
+
+def move_stage(
+    session: Session,
+    principal: Principal | None,
+    lead: Lead | int,
+    target: lifecycle.Stage,
+    *,
+    reason: str,
+    now: datetime,
+    actor: lifecycle.Actor | None = None,
+) -> StageChange:
+    """Move a lead, or raise ``Invalid`` with the lifecycle's explanation (code ``illegal_move:<why>``)."""
+    if isinstance(lead, int):
+        if principal is None:
+            found = session.get(Lead, lead)
+            if found is None:
+                raise Invalid(f"No lead with id {lead}.")
+            lead = found
+        else:
+            lead = get_lead(session, principal, lead)
+    actor = actor or _actor(principal)
+    try:
+        move = lifecycle.plan_move(
+            lifecycle.LeadKind(lead.kind),
+            lifecycle.Stage(lead.stage),
+            target,
+            at=now,
+            actor=actor,
+            reason=reason,
+        )
+    except lifecycle.IllegalMove as exc:
+        raise Invalid(exc.message, code=f"illegal_move:{exc.code}", field="stage") from exc
+    change = StageChange(
+        lead_id=lead.id,
+        from_stage=move.from_stage.value if move.from_stage else None,
+        to_stage=move.to_stage.value,
+        at=move.at,
+        actor_type=move.actor.type.value,
+        actor_user_id=move.actor.user_id,
+        actor_label=move.actor.label,
+        reason=move.reason,
+    )
+    session.add(change)
+    lead.stage = move.to_stage.value
+    lead.stage_changed_at = now
+    lead.updated_at = now
+    if move.to_stage in lifecycle.REASON_REQUIRED:
+        lead.lost_reason = move.reason
+    elif lifecycle.is_open(move.to_stage):
+        lead.lost_reason = None
+    audit.record(
+        session,
+        at=now,
+        actor=principal,
+        actor_label=actor.label,
+        action="move_stage",
+        entity="lead",
+        entity_id=lead.id,
+        changes={"stage": [change.from_stage, change.to_stage], "reason": move.reason},
+    )
+    session.flush()
+    return change
+
+
+def history(session: Session, principal: Principal, lead_id: int) -> list[StageChange]:
+    get_lead(session, principal, lead_id)
+    stmt = select(StageChange).where(StageChange.lead_id == lead_id).order_by(StageChange.at, StageChange.id)
+    return list(session.scalars(stmt))
+
+
+@dataclass(frozen=True, slots=True)
+class BoardColumn:
+    stage: lifecycle.Stage
+    count: int
+    leads: list[Lead]
+
+
+def board(
+    session: Session, principal: Principal, kind: lifecycle.LeadKind, per_stage: int = 25
+) -> list[BoardColumn]:
+    """Each stage of the kind's pipeline with its lead count and the most recently moved leads."""
+    stages = lifecycle.stages_for(kind)
+    count_stmt: Any = visible(
+        select(Lead.stage, func.count()).where(Lead.kind == kind.value).group_by(Lead.stage), principal
+    )
+    counts = {stage: int(n) for stage, n in session.execute(count_stmt)}
+    columns = []
+    for stage in stages:
+        stmt = visible(
+            select(Lead).where(Lead.kind == kind.value, Lead.stage == stage.value), principal
+        ).order_by(Lead.stage_changed_at.desc(), Lead.id.desc())
+        leads = list(session.scalars(stmt.limit(per_stage)).unique())
+        columns.append(BoardColumn(stage=stage, count=counts.get(stage.value, 0), leads=leads))
+    return columns

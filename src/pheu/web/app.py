@@ -1,0 +1,41 @@
+"""The application factory: API, pages, static files and error handling wired together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from pheu.api import problems, v1
+from pheu.config import get_settings
+
+STATIC = Path(__file__).parent / "static"
+
+
+def create_app(db_url: str | None = None) -> FastAPI:
+    settings = get_settings()
+    app = FastAPI(
+        title="Phễu API",
+        version="1",
+        summary="Lead management: capture, clean, classify, score, hand off, measure.",
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.db_url = db_url or settings.database_url
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie="pheu_session",
+        max_age=settings.session_max_age_seconds,
+        same_site="lax",
+        https_only=settings.https_only_cookies,
+    )
+    problems.install(app)
+    app.include_router(v1.router)
+    from pheu.web import pages
+
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app
