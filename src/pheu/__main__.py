@@ -1,0 +1,3 @@
+from pheu.cli import app
+
+app()

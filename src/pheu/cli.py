@@ -1,0 +1,174 @@
+"""The ``pheu`` command: a thin Typer shell over the services (run ``pheu --help``)."""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from pheu.auth.roles import ALL_SCOPES, Role
+from pheu.config import get_settings
+
+app = typer.Typer(help="Phễu — lead management.", no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="People who log in.", no_args_is_help=True)
+apikey_app = typer.Typer(help="API keys for integrations.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(apikey_app, name="apikey")
+console = Console()
+err = Console(stderr=True)
+
+DbUrl = Annotated[str | None, typer.Option("--db-url", help="Database URL (default: PHEU_DATABASE_URL).")]
+
+
+def _url(db_url: str | None) -> str:
+    return db_url or get_settings().database_url
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[bold red]Error:[/] {message}")
+    return typer.Exit(code=1)
+
+
+@db_app.command("upgrade")
+def db_upgrade(db_url: DbUrl = None, revision: str = "head") -> None:
+    """Bring the database schema up to date (safe to run again)."""
+    from pheu.db import upgrade
+
+    upgrade(_url(db_url), revision)
+    console.print(f"[green]Database is at revision {revision}.[/]")
+
+
+@user_app.command("add")
+def user_add(
+    email: str,
+    name: Annotated[str, typer.Option(help="Display name")],
+    role: Annotated[Role, typer.Option(help="admin, marketing, sales_manager or sales_rep")] = Role.SALES_REP,
+    password: Annotated[str | None, typer.Option(help="Asked for when omitted")] = None,
+    team: Annotated[str | None, typer.Option(help="Team name (created if new)")] = None,
+    locale: Annotated[str, typer.Option(help="vi or en")] = "vi",
+    db_url: DbUrl = None,
+) -> None:
+    """Add a person who can log in."""
+    from pheu.db import unit_of_work
+    from pheu.services import users
+    from pheu.services.errors import ServiceError
+
+    if password is None:
+        password = getpass.getpass("Password: ")
+    try:
+        with unit_of_work(_url(db_url)) as session:
+            user = users.add_user(
+                session, email=email, name=name, password=password, role=role, now=_now(), team=team, locale=locale
+            )
+            console.print(f"[green]Added[/] {user.name} <{user.email}> as {user.role} (id {user.id}).")
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+
+
+@apikey_app.command("create")
+def apikey_create(
+    user: Annotated[str, typer.Option(help="Email of the user the key acts for; their role applies")],
+    name: Annotated[str, typer.Option(help="What the key is for, e.g. 'website form'")],
+    scope: Annotated[list[str], typer.Option(help=f"Repeat for several: {', '.join(sorted(ALL_SCOPES))}")],
+    db_url: DbUrl = None,
+) -> None:
+    """Issue an API key. It is printed once; only its hash is stored."""
+    from pheu.db import unit_of_work
+    from pheu.services import users
+    from pheu.services.errors import ServiceError
+
+    try:
+        with unit_of_work(_url(db_url)) as session:
+            issued = users.create_api_key(session, user_email=user, name=name, scopes=scope, now=_now())
+            scopes = ", ".join(issued.key.scopes)
+    except ServiceError as exc:
+        raise _fail(exc.message) from exc
+    console.print(f"[green]API key for {user}[/] ({scopes}). Store it now; it is not shown again:")
+    console.print(issued.token, soft_wrap=True, highlight=False)
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    db_url: DbUrl = None,
+    workers: Annotated[int, typer.Option(help="Worker processes (PostgreSQL only)")] = 1,
+) -> None:
+    """Run the web app and API."""
+    import uvicorn
+
+    from pheu.web.app import create_app
+
+    url = _url(db_url)
+    if workers > 1:
+        import os
+
+        os.environ["PHEU_DATABASE_URL"] = url
+        uvicorn.run("pheu.web.app:create_app", factory=True, host=host, port=port, workers=workers)
+    else:
+        uvicorn.run(create_app(url), host=host, port=port)
+
+
+@app.command()
+def demo(
+    db: Annotated[Path, typer.Option("--db", help="SQLite file (created or reused)")] = Path("pheu-demo.db"),
+    port: int = 8000,
+    host: str = "127.0.0.1",
+    leads: Annotated[int, typer.Option("--leads", min=0, help="Leads to generate")] = 5000,
+    serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server after seeding")] = True,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+) -> None:
+    """Start Phễu on an SQLite file filled with six months of a Vietnamese SME's leads."""
+    from pheu.demo.seed import has_leads, seed
+    from pheu.db import upgrade
+
+    url = f"sqlite:///{db.resolve()}"
+    upgrade(url)
+    summary = None
+    if has_leads(url):
+        console.print(f"Reusing [bold]{db}[/]: it already holds demo data.")
+    else:
+        with Progress(
+            TextColumn("[progress.description]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(), console=err, transient=True, disable=json_output,
+        ) as progress:
+            task = progress.add_task("Seeding", total=1)
+
+            def report(step: str, done: int, total: int) -> None:
+                progress.update(task, description=step, completed=done, total=total)
+
+            summary = seed(url, n_leads=leads, progress=report)
+    base = f"http://{host}:{port}"
+    if json_output:
+        payload = {"url": base, "db": str(db), "login": {"email": "admin@pheu.local", "password": "pheu-admin"}}
+        if summary is not None:
+            payload["counts"] = summary.counts
+        console.print_json(json.dumps(payload))
+    else:
+        if summary is not None:
+            console.print("[green]Demo data ready:[/] " + ", ".join(f"{v:,} {k}" for k, v in summary.counts.items()))
+        console.print(f"\n  Phễu is at [bold link={base}]{base}[/]   (API docs: {base}/docs)")
+        console.print("  Log in as [bold]admin@pheu.local[/] / [bold]pheu-admin[/]")
+        console.print("  Others (password pheu-demo): marketing@, manager@, rep1@, rep2@, rep3@pheu.local\n")
+    if serve_app:
+        import uvicorn
+
+        from pheu.web.app import create_app
+
+        uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+
+
+if __name__ == "__main__":
+    app()
