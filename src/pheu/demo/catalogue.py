@@ -57,7 +57,7 @@ CHANNELS: Final[tuple[ChannelSpec, ...]] = (
                 cost_per_lead=200_000, magnets=(("coupon", 5), ("trial", 2))),
     ChannelSpec("event", "Sự kiện", 0.04, 1.5, b2b=0.8, magnets=(("event", 6), ("webinar", 4))),
     ChannelSpec("referral", "Giới thiệu", 0.04, 1.6, b2b=0.7, magnets=(("consultation", 6), ("trial", 2))),
-    ChannelSpec("import", "Danh sách mua / nhập", 0.03, 0.4, low_quality=True, b2b=0.8),
+    ChannelSpec("import", "Danh sách mua / nhập", 0.03, 0.35, low_quality=True, b2b=0.8),
 )  # fmt: skip
 
 # How often a lead arriving on a channel while one of its campaigns runs is credited to that campaign.
@@ -114,6 +114,7 @@ class Catalogue:
     channel_pick: Weighted[ChannelSpec]
     campaigns: list[CampaignPlan]
     import_batches: list[datetime]
+    event_windows: list[tuple[date, date]]
     active: dict[tuple[str, date], list[CampaignPlan]] = field(default_factory=dict)
     channels_rows: list[Row] = field(default_factory=list)
     campaigns_rows: list[Row] = field(default_factory=list)
@@ -150,33 +151,72 @@ def _theme(month: date, index: int) -> str:
     return template.format(year=month.year, tet=lunar_year_name(coming_tet_year(month)))
 
 
-def plan_campaigns(days: list[date]) -> list[CampaignPlan]:
-    """Monthly Facebook pushes, alternating TikTok/Zalo/Google bursts, always-on search and affiliates,
-    a few newsletters, a webinar and a workshop, and one evergreen landing page."""
-    first, today = days[0], days[-1]
-    months = _months(first, today)
-    specs: list[tuple[str, str, str, date, date, float, date | None]] = []
+_Spec = tuple[str, str, str, date, date, float, date | None]
+_SEARCH_GROUPS: Final = ("Phần mềm quản lý bán hàng", "Khóa học marketing online", "CRM cho SME")
+
+
+def _monthly(months: list[date], first: date) -> list[_Spec]:
+    """A Facebook push every month; TikTok, Zalo and Google take turns; newsletters every other month.
+
+    A month with under ten days inside the window only gets its Facebook push, as it is nearly over."""
+    specs: list[_Spec] = []
+    turn = 0
     for i, month in enumerate(months):
         start, end = max(month, first), _month_end(month)
         specs.append(("facebook_ads", "fb", _theme(month, 0), start, end, 1.0, None))
-        if i % 2 == 1 or i == len(months) - 1:
+        if (end - start).days < 9:
+            continue
+        last = i == len(months) - 1
+        if turn % 2 == 1 or last:
             specs.append(("tiktok_ads", "tt", _theme(month, 1), start, end, 1.0, None))
-        if i % 2 == 0:
+        if turn % 2 == 0:
             specs.append(("zalo", "zl", _theme(month, 2), start, end, 1.0, None))
-            specs.append(("google_ads", "gg", _theme(month, 1), start, end, 1.2, None))
-        if i % 2 == 1 and i < len(months) - 1:
+            group = _SEARCH_GROUPS[(turn // 2) % len(_SEARCH_GROUPS)]
+            name = f"Google Search – {group} T{month.month}/{month.year}"
+            specs.append(("google_ads", "gg", name, start, end, 1.2, None))
+        elif not last:
             send = month + timedelta(days=9)
             name = f"Bản tin tháng {month.month}/{month.year}"
             specs.append(("email", "email", name, send, send + timedelta(days=6), 1.0, None))
-    specs.append(("google_ads", "gg", "Google Search – Từ khóa thương hiệu", first, today + timedelta(90), 0.6, None))
-    specs.append(("affiliate", "aff", "Tiếp thị liên kết – Hoa hồng 20%", first, today + timedelta(90), 1.0, None))
-    mid = first + timedelta(days=len(days) // 2)
-    specs.append(("landing_page", "lp", "Landing page: Dùng thử miễn phí 14 ngày", mid, today + timedelta(60), 1.0, None))
+        turn += 1
+    return specs
+
+
+def _evergreen(days: list[date]) -> list[_Spec]:
+    """Always-on search and affiliates, a landing page, a webinar, a workshop and a closing email push."""
+    first, today = days[0], days[-1]
+    later = today + timedelta(days=90)
+    specs: list[_Spec] = [
+        ("google_ads", "gg", "Google Search – Từ khóa thương hiệu", first, later, 0.6, None),
+        ("affiliate", "aff", "Tiếp thị liên kết – Hoa hồng 20%", first, later, 1.0, None),
+        (
+            "landing_page",
+            "lp",
+            "Landing page – Dùng thử miễn phí 14 ngày",
+            first + timedelta(len(days) // 2),
+            later,
+            1.0,
+            None,
+        ),
+        (
+            "email",
+            "email",
+            f"Chuỗi email ưu đãi T{today.month}/{today.year}",
+            today - timedelta(6),
+            today,
+            1.0,
+            None,
+        ),
+    ]
     for fraction, name in ((0.35, "Webinar: Bán hàng đa kênh"), (0.7, "Workshop: Xây phễu bán hàng cho SME")):
         event_day = first + timedelta(days=int(len(days) * fraction))
         specs.append(("event", "ev", name, event_day - timedelta(days=20), event_day, 1.0, event_day))
-    black_friday = today - timedelta(days=6)
-    specs.append(("email", "email", f"Email: Ưu đãi cuối năm {today.year}", black_friday, today, 1.0, None))
+    return specs
+
+
+def plan_campaigns(days: list[date]) -> list[CampaignPlan]:
+    """The campaigns that ran in the window ``days``, numbered from 1 in order of start, slugs unique."""
+    specs = _monthly(_months(days[0], days[-1]), days[0]) + _evergreen(days)
     plans: list[CampaignPlan] = []
     seen: set[str] = set()
     for channel, prefix, name, start, end, weight, event_day in sorted(specs, key=lambda s: (s[3], s[0])):
@@ -203,7 +243,7 @@ def _cost_rows(catalogue: Catalogue, rng: random.Random) -> list[Row]:
             if plan.event_day is not None:
                 amount = rng.randint(300, 800) * 1000
                 if day == plan.event_day:
-                    amount += rng.randint(3_000, 6_000) * 1000 if "Webinar" in plan.name else 35_000_000
+                    amount += rng.randint(2_000, 4_000) * 1000 if "Webinar" in plan.name else 16_500_000
             else:
                 campaign_share = plan.weight / sum(c.weight for c in running)
                 expected = catalogue.n_leads * (1 - RECRUITMENT_SHARE) * spec.share
@@ -211,7 +251,13 @@ def _cost_rows(catalogue: Catalogue, rng: random.Random) -> list[Row]:
                 noisy = expected * spec.cost_per_lead * rng.lognormvariate(0.0, 0.25)
                 amount = max(300_000, round(noisy / 1000) * 1000)
             rows.append(
-                {"id": len(rows) + 1, "campaign_id": plan.id, "day": day, "amount_minor": amount, "currency": "VND"}
+                {
+                    "id": len(rows) + 1,
+                    "campaign_id": plan.id,
+                    "day": day,
+                    "amount_minor": amount,
+                    "currency": "VND",
+                }
             )
     return rows
 
@@ -285,6 +331,7 @@ def build_catalogue(n_leads: int, now: datetime, rng: random.Random) -> Catalogu
         campaigns=campaigns,
         import_batches=[b for b in batches if b < now - timedelta(hours=1)] or [now - timedelta(days=3)],
         active=dict(active),
+        event_windows=[(p.starts_on, p.event_day) for p in campaigns if p.event_day is not None],
     )
     _reference_rows(catalogue)
     catalogue.costs_rows = _cost_rows(catalogue, rng)

@@ -121,17 +121,37 @@ RECRUITMENT_POSITIONS: Final[tuple[tuple[str, str], ...]] = (
 # Month themes for campaigns; {year} is the calendar year, {tet} the name of the coming lunar new year.
 MONTH_THEMES: Final[dict[int, tuple[str, ...]]] = {
     1: ("Tết {tet} – Ưu đãi sắm Tết", "Lì xì đầu năm – Giảm 20%", "Khai xuân {year} – Tặng 1 tháng dùng thử"),
-    2: ("Khai xuân {tet} – Ưu đãi đầu năm", "Valentine 14/2 – Quà tặng khách mới", "Kế hoạch kinh doanh {year}"),
+    2: (
+        "Khai xuân {tet} – Ưu đãi đầu năm",
+        "Valentine 14/2 – Quà tặng khách mới",
+        "Kế hoạch kinh doanh {year}",
+    ),
     3: ("8/3 – Tri ân phái đẹp giảm 25%", "Quý 1 {year} – Tăng tốc doanh số", "Mùa mua sắm tháng 3"),
     4: ("Đại lễ 30/4 – 1/5 giảm 30%", "Sale 4.4 – Ưu đãi chớp nhoáng", "Combo đào tạo quý 2"),
     5: ("Sale 5.5 – Giảm sốc giữa tháng", "Mùa hè bùng nổ {year}", "Ebook: Kế hoạch marketing mùa hè"),
     6: ("Sale 6.6 – Giữa năm giảm 30%", "Ưu đãi giữa năm {year}", "Mùa hè bán hàng đa kênh"),
     7: ("Sale 7.7 – Ưu đãi tháng 7", "Khóa học Livestream bán hàng tháng 7", "Tăng tốc nửa cuối năm {year}"),
-    8: ("Sale 8.8 – Ngày hội mua sắm", "Mùa tựu trường {year} – Ưu đãi học phí", "Dùng thử miễn phí 14 ngày"),
-    9: ("Mừng Quốc khánh 2/9 – Giảm 29%", "Trung thu {year} – Quà tặng doanh nghiệp", "Sale 9.9 – Siêu ưu đãi"),
+    8: (
+        "Sale 8.8 – Ngày hội mua sắm",
+        "Mùa tựu trường {year} – Ưu đãi học phí",
+        "Tư vấn 1:1 miễn phí tháng 8",
+    ),
+    9: (
+        "Mừng Quốc khánh 2/9 – Giảm 29%",
+        "Trung thu {year} – Quà tặng doanh nghiệp",
+        "Sale 9.9 – Siêu ưu đãi",
+    ),
     10: ("Sale 10.10 – Giảm đến 40%", "20/10 – Tri ân phụ nữ Việt Nam", "Chuẩn bị mùa cao điểm cuối năm"),
-    11: ("Black Friday {year} – Giảm 30%", "Sale 11.11 – Ngày độc thân", "Tri ân 20/11 – Ưu đãi ngành giáo dục"),
-    12: ("Sale 12.12 – Tổng kết năm", "Giáng sinh {year} – Quà tặng khách hàng", "Tết {tet} – Đặt sớm giá tốt"),
+    11: (
+        "Black Friday {year} – Giảm 30%",
+        "Sale 11.11 – Ngày độc thân",
+        "Tri ân 20/11 – Ưu đãi ngành giáo dục",
+    ),
+    12: (
+        "Sale 12.12 – Tổng kết năm",
+        "Giáng sinh {year} – Quà tặng khách hàng",
+        "Tết {tet} – Đặt sớm giá tốt",
+    ),
 }
 
 GOOGLE_KEYWORDS: Final[tuple[str, ...]] = (

@@ -1,0 +1,258 @@
+"""Writing the demo into a database: set-wise, in one transaction, refusing to mix with real leads.
+
+The demo may land in a database that already has a few users, teams or channels (an admin created by hand,
+channels set up in the UI). Existing channels, teams and users with the demo's names are reused and every
+other generated id is shifted past what is there, so the generator can keep numbering from 1.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy.orm import Session
+
+from pheu.auth.passwords import hash_password
+from pheu.db import get_engine
+from pheu.demo.catalogue import DEMO_USERS, Catalogue, build_catalogue
+from pheu.demo.generate import iter_lead_chunks
+from pheu.store import Base, Campaign, CampaignCost, Channel, Consent, Event, Lead, StageChange, Team, User
+
+Row = dict[str, Any]
+Progress = Callable[[str, int, int], None]
+BATCH: Final = 5000
+_MODELS: Final[tuple[type[Base], ...]] = (
+    Channel,
+    Campaign,
+    CampaignCost,
+    Team,
+    User,
+    Lead,
+    Consent,
+    Event,
+    StageChange,
+)
+
+
+class DemoDataRefused(RuntimeError):
+    """The database is not fit for demo data; the message says why and what to do instead."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoLogin:
+    email: str
+    password: str | None
+    role: str
+    name: str
+    created: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSummary:
+    """Rows written per table, the accounts to log in with, and how long it took (seconds)."""
+
+    counts: dict[str, int]
+    logins: tuple[DemoLogin, ...]
+    seconds: float
+
+    @property
+    def leads(self) -> int:
+        return self.counts.get("leads", 0)
+
+    @property
+    def events(self) -> int:
+        return self.counts.get("events", 0)
+
+
+class _IdMap:
+    """Where each generated id lands in this database: onto an existing row, or past the largest id."""
+
+    def __init__(self, session: Session, catalogue: Catalogue) -> None:
+        self.offset = {m.__tablename__: self._max_id(session, m) for m in _MODELS}
+        self.reused: dict[str, dict[int, int]] = {
+            "channels": self._reuse(session, Channel, Channel.code, catalogue.channels_rows, "code"),
+            "teams": self._reuse(session, Team, Team.name, catalogue.teams_rows, "name"),
+            "users": self._reuse(session, User, User.email, catalogue.users_rows, "email"),
+        }
+
+    @staticmethod
+    def _max_id(session: Session, model: type[Base]) -> int:
+        column = model.__table__.c.id
+        return int(session.scalar(select(func.coalesce(func.max(column), 0))) or 0)
+
+    @staticmethod
+    def _reuse(session: Session, model: type[Base], key: Any, rows: list[Row], field: str) -> dict[int, int]:
+        wanted = {row[field]: row["id"] for row in rows}
+        found = session.execute(select(key, model.__table__.c.id).where(key.in_(wanted))).all()
+        return {wanted[value]: existing for value, existing in found}
+
+    def new_rows(self, table: str, rows: Iterable[Row]) -> list[Row]:
+        """Copies of the rows that must be inserted (not reused), with their own id mapped."""
+        reused = self.reused.get(table, {})
+        return [{**row, "id": self.id(table, row["id"])} for row in rows if row["id"] not in reused]
+
+    def id(self, table: str, generated: int | None) -> int | None:
+        if generated is None:
+            return None
+        reused = self.reused.get(table)
+        if reused and generated in reused:
+            return reused[generated]
+        return generated + self.offset[table]
+
+    def apply(self, rows: list[Row], own: str, refs: Mapping[str, str]) -> list[Row]:
+        """Maps each row's ``id`` (in table ``own``) and the foreign keys ``refs`` (column → table), in place."""
+        if not any(self.offset[t] or self.reused.get(t) for t in (own, *refs.values())):
+            return rows
+        for row in rows:
+            row["id"] = self.id(own, row["id"])
+            for column, table in refs.items():
+                row[column] = self.id(table, row[column])
+        return rows
+
+
+def _insert(session: Session, model: type[Base], rows: list[Row]) -> int:
+    """Core executemany on the table: the ORM's bulk path splits rows by which columns are None, and
+    issues a statement per group, which is several times slower for rows as varied as leads."""
+    table = Base.metadata.tables[model.__tablename__]
+    for start in range(0, len(rows), BATCH):
+        session.execute(insert(table), rows[start : start + BATCH])
+    return len(rows)
+
+
+def _reference(
+    session: Session, ids: _IdMap, catalogue: Catalogue, hashes: Mapping[str, str]
+) -> dict[str, int]:
+    passwords = {u.id: u.password for u in DEMO_USERS}
+    users = [
+        {
+            **row,
+            "id": ids.id("users", row["id"]),
+            "team_id": ids.id("teams", row["team_id"]),
+            "password_hash": hashes[passwords[row["id"]]],
+        }
+        for row in catalogue.users_rows
+        if row["id"] not in ids.reused["users"]
+    ]
+    campaigns = [
+        {**row, "channel_id": ids.id("channels", row["channel_id"])} for row in catalogue.campaigns_rows
+    ]
+    costs = [dict(row) for row in catalogue.costs_rows]
+    return {
+        "channels": _insert(session, Channel, ids.new_rows("channels", catalogue.channels_rows)),
+        "teams": _insert(session, Team, ids.new_rows("teams", catalogue.teams_rows)),
+        "users": _insert(session, User, users),
+        "campaigns": _insert(session, Campaign, ids.apply(campaigns, "campaigns", {})),
+        "campaign_costs": _insert(
+            session, CampaignCost, ids.apply(costs, "campaign_costs", {"campaign_id": "campaigns"})
+        ),
+    }
+
+
+def _engine(engine_or_url: Engine | str) -> Engine:
+    return get_engine(engine_or_url) if isinstance(engine_or_url, str) else engine_or_url
+
+
+def _any_lead(session: Session) -> bool:
+    return session.scalar(select(Lead.id).limit(1)) is not None
+
+
+def has_leads(engine_or_url: Engine | str) -> bool:
+    """Whether the (migrated) database holds any lead, i.e. whether ``seed`` would refuse it."""
+    with Session(_engine(engine_or_url)) as session:
+        return _any_lead(session)
+
+
+def _refuse_if_not_empty(session: Session, catalogue: Catalogue) -> None:
+    if _any_lead(session):
+        raise DemoDataRefused(
+            "This database already has leads; demo data is only loaded into a database without any. "
+            "Point PHEU_DATABASE_URL at a new database (for example sqlite:///demo.db) and run the demo again."
+        )
+    slugs = [row["utm_campaign"] for row in catalogue.campaigns_rows]
+    clash = session.scalar(select(Campaign.utm_campaign).where(Campaign.utm_campaign.in_(slugs)).limit(1))
+    if clash is not None:
+        raise DemoDataRefused(
+            f"A campaign with utm_campaign '{clash}' already exists; demo campaigns would clash with it. "
+            "Load the demo into a new database."
+        )
+
+
+def _reset_sequences(session: Session) -> None:
+    """PostgreSQL does not advance a sequence for explicit ids; without this the next insert would collide."""
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for model in _MODELS:
+        table = model.__tablename__
+        session.execute(
+            text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608 - names are ours
+                f"(SELECT COALESCE(MAX(id), 0) + 1 FROM {table}), false)"
+            )
+        )
+
+
+def seed(
+    engine_or_url: Engine | str,
+    n_leads: int = 5000,
+    now: datetime | None = None,
+    seed: int = 42,
+    progress: Progress | None = None,
+) -> DemoSummary:
+    """Load ``n_leads`` demo leads covering the six months before ``now`` (default: the current time).
+
+    Everything is written in one transaction, so a failure leaves the database as it was. Raises
+    ``DemoDataRefused`` if the database already holds leads. ``progress(step, done, total)`` is called with
+    step "reference" once, then "leads" after every chunk.
+    """
+    started = time.perf_counter()
+    engine = _engine(engine_or_url)
+    rng = random.Random(seed)
+    catalogue = build_catalogue(n_leads, now or datetime.now(UTC), rng)
+    hashes = {password: hash_password(password) for password in {u.password for u in DEMO_USERS}}
+    with Session(engine) as session, session.begin():
+        _refuse_if_not_empty(session, catalogue)
+        ids = _IdMap(session, catalogue)
+        counts = _reference(session, ids, catalogue, hashes)
+        if progress:
+            progress("reference", 1, 1)
+        done = 0
+        lead_refs = {"channel_id": "channels", "campaign_id": "campaigns", "owner_id": "users"}
+        for chunk in iter_lead_chunks(catalogue, rng, BATCH):
+            written = {
+                "leads": _insert(session, Lead, ids.apply(chunk.leads, "leads", lead_refs)),
+                "stage_changes": _insert(
+                    session,
+                    StageChange,
+                    ids.apply(
+                        chunk.stage_changes, "stage_changes", {"lead_id": "leads", "actor_user_id": "users"}
+                    ),
+                ),
+                "events": _insert(session, Event, ids.apply(chunk.events, "events", {"lead_id": "leads"})),
+                "consents": _insert(
+                    session, Consent, ids.apply(chunk.consents, "consents", {"lead_id": "leads"})
+                ),
+            }
+            for table, count in written.items():
+                counts[table] = counts.get(table, 0) + count
+            done += len(chunk.leads)
+            if progress:
+                progress("leads", done, n_leads)
+        _reset_sequences(session)
+    return DemoSummary(
+        counts=counts, logins=_logins(ids.reused["users"]), seconds=time.perf_counter() - started
+    )
+
+
+def _logins(existing: Mapping[int, int]) -> tuple[DemoLogin, ...]:
+    """Demo accounts; one that already existed keeps its own password, which we do not know."""
+    return tuple(
+        DemoLogin(u.email, None, u.role, u.name, created=False)
+        if u.id in existing
+        else DemoLogin(u.email, u.password, u.role, u.name)
+        for u in DEMO_USERS
+    )
