@@ -22,7 +22,9 @@ def add_channels(url: str) -> None:
 
 def add_user(url: str, email: str, role: Role, now: datetime, password: str = "correct-horse") -> Principal:
     with unit_of_work(url) as s:
-        user: User = users.add_user(s, email=email, name=email.split("@")[0].title(), password=password, role=role, now=now)
+        user: User = users.add_user(
+            s, email=email, name=email.split("@")[0].title(), password=password, role=role, now=now
+        )
         return users.principal_for(user)
 
 

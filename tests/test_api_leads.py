@@ -68,7 +68,10 @@ def test_requests_without_a_key_get_a_problem_document(api: Api) -> None:
     assert r.status_code == 401
     assert r.headers["content-type"].startswith("application/problem+json")
     body = r.json()
-    assert body["status"] == 401 and body["title"] and body["detail"] and body["instance"] == "/api/v1/leads"
+    assert body["status"] == 401
+    assert body["title"]
+    assert body["detail"]
+    assert body["instance"] == "/api/v1/leads"
     assert api.client.get("/api/v1/leads", headers=api.h("pheu_nope_nope")).status_code == 401
 
 
@@ -87,7 +90,8 @@ def test_create_normalises_contacts_and_records_the_first_stage(api: Api) -> Non
     assert lead["phone"] == "+84901234567"
     assert lead["stage"] == "iql"
     assert lead["channel"] == "facebook_ads"
-    assert lead["consents"][0]["purpose"] == "email_marketing" and lead["consents"][0]["granted"] is True
+    assert lead["consents"][0]["purpose"] == "email_marketing"
+    assert lead["consents"][0]["granted"] is True
     history = api.client.get(f"/api/v1/leads/{lead['id']}/stages", headers=api.h(api.admin)).json()
     assert [(h["from_stage"], h["to_stage"]) for h in history] == [(None, "iql")]
 
@@ -97,18 +101,24 @@ def test_create_rejects_bad_input_with_the_field_named(api: Api) -> None:
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "email"
     r = api.client.post("/api/v1/leads", json={"email": "a@b.vn", "phone": "12"}, headers=api.h(api.admin))
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "phone"
-    r = api.client.post("/api/v1/leads", json={"email": "a@b.vn", "channel": "myspace"}, headers=api.h(api.admin))
-    assert r.status_code == 422 and "facebook_ads" in r.json()["detail"]
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "phone"
+    r = api.client.post(
+        "/api/v1/leads", json={"email": "a@b.vn", "channel": "myspace"}, headers=api.h(api.admin)
+    )
+    assert r.status_code == 422
+    assert "facebook_ads" in r.json()["detail"]
     r = api.client.post("/api/v1/leads", json={"email": "a@b.vn", "shoe_size": 42}, headers=api.h(api.admin))
-    assert r.status_code == 422 and r.json()["errors"][0]["field"] == "shoe_size"
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["field"] == "shoe_size"
 
 
 def test_update_changes_only_sent_fields_and_writes_the_audit_log(api: Api) -> None:
     lead = api.create(api.admin, full_name="Trần Thị Bích", email="bich@x.vn", company="Cty A")
     r = api.client.patch(f"/api/v1/leads/{lead['id']}", json={"company": "Cty B"}, headers=api.h(api.admin))
     assert r.status_code == 200
-    assert r.json()["company"] == "Cty B" and r.json()["email"] == "bich@x.vn"
+    assert r.json()["company"] == "Cty B"
+    assert r.json()["email"] == "bich@x.vn"
     with unit_of_work(api.url) as s:
         entry = s.scalars(select(AuditEntry).where(AuditEntry.action == "update")).one()
         assert entry.entity_id == str(lead["id"])
@@ -120,7 +130,15 @@ def test_text_search_ignores_tones_and_case(api: Api) -> None:
     api.create(api.admin, full_name="Nguyễn Văn Anh", email="a1@x.vn")
     api.create(api.admin, full_name="Nguyễn Thị Ánh", email="a2@x.vn")
     api.create(api.admin, full_name="Lê Văn Tám", phone="0912345678")
-    names = lambda q: [x["full_name"] for x in api.client.get("/api/v1/leads", params={"q": q}, headers=api.h(api.admin)).json()["items"]]  # noqa: E731
+
+    def names(q):
+        return [
+            x["full_name"]
+            for x in api.client.get("/api/v1/leads", params={"q": q}, headers=api.h(api.admin)).json()[
+                "items"
+            ]
+        ]
+
     assert names("nguyen van anh") == ["Nguyễn Văn Anh"]
     assert sorted(names("NGUYEN")) == ["Nguyễn Thị Ánh", "Nguyễn Văn Anh"]
     assert names("0912345678") == ["Lê Văn Tám"]
@@ -129,7 +147,9 @@ def test_text_search_ignores_tones_and_case(api: Api) -> None:
 
 def test_list_filters_sorts_and_pages_with_a_cursor(api: Api) -> None:
     for i in range(7):
-        api.create(api.admin, full_name=f"Khách {i}", email=f"k{i}@x.vn", channel="seo" if i % 2 else "facebook_ads")
+        api.create(
+            api.admin, full_name=f"Khách {i}", email=f"k{i}@x.vn", channel="seo" if i % 2 else "facebook_ads"
+        )
     seen: list[str] = []
     cursor = None
     while True:
@@ -142,12 +162,16 @@ def test_list_filters_sorts_and_pages_with_a_cursor(api: Api) -> None:
         if not cursor:
             break
     assert seen == ["Khách 0", "Khách 2", "Khách 4", "Khách 6"]
-    newest = api.client.get("/api/v1/leads", params={"sort": "-created_at", "limit": 1}, headers=api.h(api.admin))
+    newest = api.client.get(
+        "/api/v1/leads", params={"sort": "-created_at", "limit": 1}, headers=api.h(api.admin)
+    )
     assert newest.json()["items"][0]["full_name"] == "Khách 6"
     bad = api.client.get("/api/v1/leads", params={"cursor": "garbage!"}, headers=api.h(api.admin))
-    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "cursor"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["field"] == "cursor"
     bad = api.client.get("/api/v1/leads", params={"sort": "shoe"}, headers=api.h(api.admin))
-    assert bad.status_code == 422 and bad.json()["errors"][0]["location"] == "query"
+    assert bad.status_code == 422
+    assert bad.json()["errors"][0]["location"] == "query"
 
 
 def test_a_sales_rep_sees_and_changes_only_their_own_leads(api: Api) -> None:
@@ -165,7 +189,9 @@ def test_a_sales_rep_sees_and_changes_only_their_own_leads(api: Api) -> None:
     ]:
         r = api.client.request(method, path, json=body, headers=api.h(api.rep1))
         assert r.status_code == 404, (method, path, r.text)
-    r = api.client.patch(f"/api/v1/leads/{mine['id']}", json={"owner_id": api.rep2_id}, headers=api.h(api.rep1))
+    r = api.client.patch(
+        f"/api/v1/leads/{mine['id']}", json={"owner_id": api.rep2_id}, headers=api.h(api.rep1)
+    )
     assert r.status_code == 403
     assert len(api.client.get("/api/v1/leads", headers=api.h(api.admin)).json()["items"]) == 2
 
@@ -174,7 +200,8 @@ def test_scopes_limit_what_a_key_can_do(api: Api) -> None:
     read_only = api_token(api.url, "admin@x.vn", ["leads:read"], NOW)
     assert api.client.get("/api/v1/leads", headers=api.h(read_only)).status_code == 200
     r = api.client.post("/api/v1/leads", json={"email": "a@x.vn"}, headers=api.h(read_only))
-    assert r.status_code == 403 and "leads:write" in r.json()["detail"]
+    assert r.status_code == 403
+    assert "leads:write" in r.json()["detail"]
 
 
 def test_stage_moves_follow_the_lifecycle_and_are_recorded(api: Api) -> None:
@@ -182,27 +209,40 @@ def test_stage_moves_follow_the_lifecycle_and_are_recorded(api: Api) -> None:
     path = f"/api/v1/leads/{lead['id']}/stage"
     r = api.client.post(path, json={"stage": "customer"}, headers=api.h(api.admin))
     assert r.status_code == 422
-    assert r.json()["code"] == "illegal_move:move_not_allowed" and "mql" in r.json()["detail"]
+    assert r.json()["code"] == "illegal_move:move_not_allowed"
+    assert "mql" in r.json()["detail"]
     r = api.client.post(path, json={"stage": "mql", "reason": "Tải ebook"}, headers=api.h(api.admin))
-    assert r.status_code == 201 and r.json()["from_stage"] == "iql" and r.json()["actor_type"] == "api"
+    assert r.status_code == 201
+    assert r.json()["from_stage"] == "iql"
+    assert r.json()["actor_type"] == "api"
     r = api.client.post(path, json={"stage": "lost"}, headers=api.h(api.admin))
     assert r.json()["code"] == "illegal_move:reason_required"
     api.client.post(path, json={"stage": "lost", "reason": "Giá cao"}, headers=api.h(api.admin))
     got = api.client.get(f"/api/v1/leads/{lead['id']}", headers=api.h(api.admin)).json()
-    assert got["stage"] == "lost" and got["lost_reason"] == "Giá cao"
+    assert got["stage"] == "lost"
+    assert got["lost_reason"] == "Giá cao"
     with unit_of_work(api.url) as s:
-        moves = s.scalars(select(StageChange).where(StageChange.lead_id == lead["id"]).order_by(StageChange.id))
+        moves = s.scalars(
+            select(StageChange).where(StageChange.lead_id == lead["id"]).order_by(StageChange.id)
+        )
         assert [(m.from_stage, m.to_stage, m.reason) for m in moves] == [
-            (None, "iql", "created"), ("iql", "mql", "Tải ebook"), ("mql", "lost", "Giá cao"),
+            (None, "iql", "created"),
+            ("iql", "mql", "Tải ebook"),
+            ("mql", "lost", "Giá cao"),
         ]
 
 
 def test_recruitment_leads_are_refused_sales_stages(api: Api) -> None:
-    lead = api.create(api.admin, full_name="Ứng viên", email="cv@x.vn", kind="recruitment", lead_magnet="job_application")
+    lead = api.create(
+        api.admin, full_name="Ứng viên", email="cv@x.vn", kind="recruitment", lead_magnet="job_application"
+    )
     assert lead["stage"] == "applicant"
     r = api.client.post(f"/api/v1/leads/{lead['id']}/stage", json={"stage": "mql"}, headers=api.h(api.admin))
-    assert r.status_code == 422 and r.json()["code"] == "illegal_move:recruitment_not_sales"
-    listed = api.client.get("/api/v1/leads", params={"kind": "sales"}, headers=api.h(api.admin)).json()["items"]
+    assert r.status_code == 422
+    assert r.json()["code"] == "illegal_move:recruitment_not_sales"
+    listed = api.client.get("/api/v1/leads", params={"kind": "sales"}, headers=api.h(api.admin)).json()[
+        "items"
+    ]
     assert lead["id"] not in [x["id"] for x in listed]
 
 
@@ -211,19 +251,37 @@ def test_events_are_added_once_per_external_id_and_listed_newest_first(api: Api)
     path = f"/api/v1/leads/{lead['id']}/events"
     first = api.client.post(
         path,
-        json={"type": "email_open", "occurred_at": "2026-11-20T09:00:00+07:00", "source": "mailer", "external_id": "m-1"},
+        json={
+            "type": "email_open",
+            "occurred_at": "2026-11-20T09:00:00+07:00",
+            "source": "mailer",
+            "external_id": "m-1",
+        },
         headers=api.h(api.admin),
     )
     assert first.status_code == 201
     again = api.client.post(
         path,
-        json={"type": "email_open", "occurred_at": "2026-11-20T09:00:00+07:00", "source": "mailer", "external_id": "m-1"},
+        json={
+            "type": "email_open",
+            "occurred_at": "2026-11-20T09:00:00+07:00",
+            "source": "mailer",
+            "external_id": "m-1",
+        },
         headers=api.h(api.admin),
     )
-    assert again.status_code == 200 and again.json()["id"] == first.json()["id"]
-    api.client.post(path, json={"type": "page_view", "occurred_at": "2026-11-21T09:00:00+07:00", "properties": {"url": "/gia"}}, headers=api.h(api.admin))
-    future = api.client.post(path, json={"type": "call", "occurred_at": "2099-01-01T00:00:00Z"}, headers=api.h(api.admin))
-    assert future.status_code == 422 and future.json()["errors"][0]["field"] == "occurred_at"
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    api.client.post(
+        path,
+        json={"type": "page_view", "occurred_at": "2026-11-21T09:00:00+07:00", "properties": {"url": "/gia"}},
+        headers=api.h(api.admin),
+    )
+    future = api.client.post(
+        path, json={"type": "call", "occurred_at": "2099-01-01T00:00:00Z"}, headers=api.h(api.admin)
+    )
+    assert future.status_code == 422
+    assert future.json()["errors"][0]["field"] == "occurred_at"
     listed = api.client.get(path, headers=api.h(api.admin)).json()["items"]
     assert [e["type"] for e in listed] == ["page_view", "email_open"]
     assert listed[0]["properties"] == {"url": "/gia"}
@@ -232,4 +290,9 @@ def test_events_are_added_once_per_external_id_and_listed_newest_first(api: Api)
 
 def test_openapi_schema_lists_the_v1_routes(api: Api) -> None:
     paths = api.client.get("/openapi.json").json()["paths"]
-    assert {"/api/v1/leads", "/api/v1/leads/{lead_id}", "/api/v1/leads/{lead_id}/stage", "/api/v1/health"} <= set(paths)
+    assert {
+        "/api/v1/leads",
+        "/api/v1/leads/{lead_id}",
+        "/api/v1/leads/{lead_id}/stage",
+        "/api/v1/health",
+    } <= set(paths)

@@ -91,7 +91,9 @@ def test_every_sales_move_stays_inside_the_sales_stages() -> None:
     target=st.sampled_from(list(Stage)),
     reason=st.text(max_size=5),
 )
-def test_plan_move_accepts_exactly_the_allowed_moves(kind: LeadKind, current: Stage, target: Stage, reason: str) -> None:
+def test_plan_move_accepts_exactly_the_allowed_moves(
+    kind: LeadKind, current: Stage, target: Stage, reason: str
+) -> None:
     stages = RECRUITMENT_STAGES if kind is LeadKind.RECRUITMENT else SALES_STAGES
     expected = current in stages and target in allowed_moves(kind, current)
     needs_reason = target in {Stage.LOST, Stage.DISQUALIFIED, Stage.REJECTED}

@@ -70,7 +70,14 @@ def user_add(
     try:
         with unit_of_work(_url(db_url)) as session:
             user = users.add_user(
-                session, email=email, name=name, password=password, role=role, now=_now(), team=team, locale=locale
+                session,
+                email=email,
+                name=name,
+                password=password,
+                role=role,
+                now=_now(),
+                team=team,
+                locale=locale,
             )
             console.print(f"[green]Added[/] {user.name} <{user.email}> as {user.role} (id {user.id}).")
     except ServiceError as exc:
@@ -127,12 +134,14 @@ def demo(
     port: int = 8000,
     host: str = "127.0.0.1",
     leads: Annotated[int, typer.Option("--leads", min=0, help="Leads to generate")] = 5000,
-    serve_app: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the server after seeding")] = True,
+    serve_app: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Start the server after seeding")
+    ] = True,
     json_output: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
 ) -> None:
     """Start Phễu on an SQLite file filled with six months of a Vietnamese SME's leads."""
-    from pheu.demo.seed import has_leads, seed
     from pheu.db import upgrade
+    from pheu.demo.seed import has_leads, seed
 
     url = f"sqlite:///{db.resolve()}"
     upgrade(url)
@@ -141,8 +150,13 @@ def demo(
         console.print(f"Reusing [bold]{db}[/]: it already holds demo data.")
     else:
         with Progress(
-            TextColumn("[progress.description]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-            TimeElapsedColumn(), console=err, transient=True, disable=json_output,
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=json_output,
         ) as progress:
             task = progress.add_task("Seeding", total=1)
 
@@ -152,13 +166,19 @@ def demo(
             summary = seed(url, n_leads=leads, progress=report)
     base = f"http://{host}:{port}"
     if json_output:
-        payload = {"url": base, "db": str(db), "login": {"email": "admin@pheu.local", "password": "pheu-admin"}}
+        payload = {
+            "url": base,
+            "db": str(db),
+            "login": {"email": "admin@pheu.local", "password": "pheu-admin"},
+        }
         if summary is not None:
             payload["counts"] = summary.counts
         console.print_json(json.dumps(payload))
     else:
         if summary is not None:
-            console.print("[green]Demo data ready:[/] " + ", ".join(f"{v:,} {k}" for k, v in summary.counts.items()))
+            console.print(
+                "[green]Demo data ready:[/] " + ", ".join(f"{v:,} {k}" for k, v in summary.counts.items())
+            )
         console.print(f"\n  Phễu is at [bold link={base}]{base}[/]   (API docs: {base}/docs)")
         console.print("  Log in as [bold]admin@pheu.local[/] / [bold]pheu-admin[/]")
         console.print("  Others (password pheu-demo): marketing@, manager@, rep1@, rep2@, rep3@pheu.local\n")

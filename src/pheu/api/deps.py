@@ -31,7 +31,9 @@ class ApiContext:
             yield session
 
 
-def _principal(request: Request, credentials: HTTPAuthorizationCredentials | None, now: datetime) -> Principal:
+def _principal(
+    request: Request, credentials: HTTPAuthorizationCredentials | None, now: datetime
+) -> Principal:
     if credentials is not None and credentials.scheme.lower() == "bearer":
         with unit_of_work(request.app.state.db_url) as session:
             return users.principal_for_token(session, credentials.credentials, now)

@@ -20,9 +20,7 @@ TYPE_BASE = "https://pheu.dev/problems/"
 log = logging.getLogger("pheu.api")
 
 
-def problem(
-    status: int, title: str, detail: str, *, code: str, instance: str, **extra: Any
-) -> JSONResponse:
+def problem(status: int, title: str, detail: str, *, code: str, instance: str, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {
         "type": TYPE_BASE + code.split(":")[0].replace("_", "-"),
         "title": title,
@@ -58,8 +56,12 @@ def install(app: FastAPI) -> None:
         if exc.field:
             extra["errors"] = [{"field": exc.field, "message": exc.message}]
         return problem(
-            exc.status, _TITLES.get(exc.status, "Error"), exc.message, code=exc.code,
-            instance=request.url.path, **extra,
+            exc.status,
+            _TITLES.get(exc.status, "Error"),
+            exc.message,
+            code=exc.code,
+            instance=request.url.path,
+            **extra,
         )
 
     @app.exception_handler(RequestValidationError)
@@ -75,8 +77,12 @@ def install(app: FastAPI) -> None:
         ]
         fields = ", ".join(e["field"] or e["location"] for e in errors)
         return problem(
-            422, "Invalid input", f"The request has {len(errors)} invalid field(s): {fields}.",
-            code="validation", instance=request.url.path, errors=errors,
+            422,
+            "Invalid input",
+            f"The request has {len(errors)} invalid field(s): {fields}.",
+            code="validation",
+            instance=request.url.path,
+            errors=errors,
         )
 
     @app.exception_handler(StarletteHTTPException)
@@ -86,14 +92,20 @@ def install(app: FastAPI) -> None:
 
             return await html_error(request, exc)
         return problem(
-            exc.status_code, _TITLES.get(exc.status_code, "Error"), str(exc.detail),
-            code=_TITLES.get(exc.status_code, "error").lower().replace(" ", "_"), instance=request.url.path,
+            exc.status_code,
+            _TITLES.get(exc.status_code, "Error"),
+            str(exc.detail),
+            code=_TITLES.get(exc.status_code, "error").lower().replace(" ", "_"),
+            instance=request.url.path,
         )
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s", request.url.path)
         return problem(
-            500, "Internal error", "Something went wrong on our side; the request was not applied.",
-            code="internal", instance=request.url.path,
+            500,
+            "Internal error",
+            "Something went wrong on our side; the request was not applied.",
+            code="internal",
+            instance=request.url.path,
         )

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
-from pydantic import BaseModel, ValidationError
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import text
 
 from pheu.api.deps import ApiContext, require
@@ -88,7 +88,9 @@ def lead_out(lead: Lead) -> LeadOut:
         owner=UserRef(id=lead.owner.id, name=lead.owner.name) if lead.owner else None,
         score=lead.score,
         lost_reason=lead.lost_reason,
-        consents=[ConsentOut(purpose=c.purpose, granted=c.granted, source=c.source, at=c.at) for c in lead.consents],
+        consents=[
+            ConsentOut(purpose=c.purpose, granted=c.granted, source=c.source, at=c.at) for c in lead.consents
+        ],
         created_at=lead.created_at,
         updated_at=lead.updated_at,
         stage_changed_at=lead.stage_changed_at,
@@ -138,15 +140,26 @@ def lead_query(
     kind: LeadKind | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
-    q: Annotated[str | None, Query(max_length=200, description="Name, email, phone or company; tones optional")] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="Name, email, phone or company; tones optional")
+    ] = None,
     sort: SortKey = "-created_at",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     cursor: str | None = None,
 ) -> LeadQuery:
     values: dict[str, Any] = {
-        "stage": stage, "channel": channel, "campaign_id": campaign_id, "owner_id": owner_id,
-        "unassigned": unassigned, "kind": kind, "created_from": created_from, "created_to": created_to,
-        "q": q, "sort": sort, "limit": limit, "cursor": cursor,
+        "stage": stage,
+        "channel": channel,
+        "campaign_id": campaign_id,
+        "owner_id": owner_id,
+        "unassigned": unassigned,
+        "kind": kind,
+        "created_from": created_from,
+        "created_to": created_to,
+        "q": q,
+        "sort": sort,
+        "limit": limit,
+        "cursor": cursor,
     }
     for name in ("created_from", "created_to"):
         value = values[name]

@@ -39,7 +39,7 @@ def _compile(locale: str) -> _gettext.GNUTranslations:
 _TRANSLATIONS: Final[dict[str, _gettext.GNUTranslations]] = {locale: _compile(locale) for locale in LOCALES}
 
 
-def N_(msgid: str) -> str:  # noqa: N802 - the conventional gettext marker name
+def N_(msgid: str) -> str:
     """Mark a msgid for extraction where it is defined; translate it later, where the locale is known."""
     return msgid
 

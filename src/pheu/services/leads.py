@@ -68,7 +68,9 @@ def visible(stmt: _S, principal: Principal) -> _S:
 
 
 def get_lead(session: Session, principal: Principal, lead_id: int) -> Lead:
-    lead: Lead | None = session.scalars(visible(select(Lead).where(Lead.id == lead_id), principal)).unique().first()
+    lead: Lead | None = (
+        session.scalars(visible(select(Lead).where(Lead.id == lead_id), principal)).unique().first()
+    )
     if lead is None:
         raise NotFound(f"No lead with id {lead_id}.")
     return lead

@@ -34,8 +34,9 @@ def create_app(db_url: str | None = None) -> FastAPI:
     )
     problems.install(app)
     app.include_router(v1.router)
-    from pheu.web import pages
+    from pheu.web import errors, pages
 
+    errors.install(app)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

@@ -11,6 +11,7 @@ from typing import Final
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import phonenumbers
 from babel.dates import format_datetime as babel_datetime
 from babel.numbers import format_decimal
 
@@ -53,16 +54,6 @@ def format_datetime(value: datetime | None, locale: str) -> str:
     return babel_datetime(local, "d MMM yyyy, HH:mm", tzinfo=local.tzinfo, locale=locale)
 
 
-def format_date(value: date | datetime | None, locale: str) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = value.astimezone(local_zone()).date()
-    if locale == "vi":
-        return value.strftime("%d/%m/%Y")
-    return f"{value.day} {value.strftime('%b')} {value.year}"
-
-
 def iso_datetime(value: datetime) -> str:
     """Machine-readable time for ``<time datetime=…>``."""
     return value.astimezone(local_zone()).isoformat(timespec="minutes")
@@ -76,6 +67,19 @@ def start_of_day(day: date) -> datetime:
 def format_number(value: int | float, locale: str) -> str:
     """``1.234`` in Vietnamese, ``1,234`` in English."""
     return format_decimal(value, locale=locale)
+
+
+def format_phone(e164: str | None) -> str:
+    """A stored E.164 number as people write it: ``0912 345 678`` at home, ``+1 650-253-0000`` abroad."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    style = phonenumbers.PhoneNumberFormat
+    home = phonenumbers.region_code_for_number(number) == "VN"
+    return phonenumbers.format_number(number, style.NATIONAL if home else style.INTERNATIONAL)
 
 
 def stage_class(stage: str) -> str:

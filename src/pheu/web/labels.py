@@ -58,6 +58,7 @@ ROLES: Final[dict[str, str]] = {
 EVENT_TYPES: Final[dict[str, tuple[str, str]]] = {
     "page_view": (N_("Visited a page"), "eye"),
     "pricing_view": (N_("Viewed the pricing page"), "tag"),
+    "pricing_page_view": (N_("Viewed the pricing page"), "tag"),
     "product_view": (N_("Viewed a product page"), "box-seam"),
     "form_submit": (N_("Submitted a form"), "ui-checks"),
     "email_sent": (N_("Was sent an email"), "send"),
@@ -65,11 +66,16 @@ EVENT_TYPES: Final[dict[str, tuple[str, str]]] = {
     "email_click": (N_("Clicked a link in an email"), "cursor"),
     "email_reply": (N_("Replied to an email"), "reply"),
     "email_bounce": (N_("Email bounced"), "envelope-x"),
+    "bounce": (N_("Email bounced"), "envelope-x"),
+    "reply": (N_("Replied"), "reply"),
     "unsubscribe": (N_("Unsubscribed"), "bell-slash"),
     "download": (N_("Downloaded content"), "download"),
     "webinar_attended": (N_("Attended a webinar"), "camera-video"),
+    "webinar_attend": (N_("Attended a webinar"), "camera-video"),
     "event_attended": (N_("Attended an event"), "calendar-event"),
+    "event_attend": (N_("Attended an event"), "calendar-event"),
     "coupon_redeemed": (N_("Used a coupon"), "ticket-perforated"),
+    "coupon_redeem": (N_("Used a coupon"), "ticket-perforated"),
     "social_interaction": (N_("Interacted on social media"), "hand-thumbs-up"),
     "chat_message": (N_("Sent a chat message"), "chat-dots"),
     "zalo_message": (N_("Sent a Zalo message"), "chat-dots"),
@@ -79,6 +85,27 @@ EVENT_TYPES: Final[dict[str, tuple[str, str]]] = {
     "trial_started": (N_("Started a trial"), "rocket-takeoff"),
     "purchase": (N_("Made a purchase"), "bag-check"),
     "note": (N_("Note"), "journal-text"),
+}
+
+# Event properties worth showing on the timeline, by key; other keys are shown as they are, ids never.
+EVENT_PROPERTIES: Final[dict[str, str]] = {
+    "url": N_("Page"),
+    "subject": N_("Subject"),
+    "asset": N_("Content"),
+    "code": N_("Code"),
+    "discount_pct": N_("Discount (%)"),
+    "webinar": N_("Webinar"),
+    "minutes": N_("Minutes"),
+    "event": N_("Event"),
+    "channel": N_("Channel"),
+    "text": N_("Message"),
+    "outcome": N_("Outcome"),
+    "duration_s": N_("Duration (seconds)"),
+    "list": N_("List"),
+    "kind": N_("Type"),
+    "smtp": N_("Mail server reply"),
+    "form": N_("Form"),
+    "title": N_("Title"),
 }
 
 ACTOR_TYPES: Final[dict[str, str]] = {
