@@ -3,6 +3,14 @@
 from pheu.store.audit import AuditEntry
 from pheu.store.base import Base
 from pheu.store.campaigns import Campaign, CampaignCost, Channel
+from pheu.store.capture import (
+    DuplicateCandidate,
+    IdempotencyKey,
+    Import,
+    InboundPayload,
+    LeadMerge,
+    RejectedRecord,
+)
 from pheu.store.leads import Consent, Event, Lead, StageChange
 from pheu.store.people import ApiKey, Team, User
 
@@ -14,8 +22,14 @@ __all__ = [
     "CampaignCost",
     "Channel",
     "Consent",
+    "DuplicateCandidate",
     "Event",
+    "IdempotencyKey",
+    "Import",
+    "InboundPayload",
     "Lead",
+    "LeadMerge",
+    "RejectedRecord",
     "StageChange",
     "Team",
     "User",

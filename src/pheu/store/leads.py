@@ -63,6 +63,8 @@ class Lead(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
     score: Mapped[int] = mapped_column(Integer, default=0)
     lost_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    # Data-quality flags from cleaning (email_role, phone_invalid, bought_list…); the lead still counts.
+    flags: Mapped[list[str]] = mapped_column(Json, default=list)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
     # Search: folded (tone-free, lower-case) copies so a plain-ASCII query finds accented names.
     search_key: Mapped[str] = mapped_column(String(1200), default="")
