@@ -296,3 +296,15 @@ def test_openapi_schema_lists_the_v1_routes(api: Api) -> None:
         "/api/v1/leads/{lead_id}/stage",
         "/api/v1/health",
     } <= set(paths)
+
+
+def test_search_follows_renames_and_forgets_old_names(api: Api) -> None:
+    lead = api.create(api.admin, full_name="Đỗ Hùng", email="hung@x.vn")
+    api.client.patch(f"/api/v1/leads/{lead['id']}", json={"full_name": "Vũ Thị Mai"}, headers=api.h(api.admin))
+
+    def ids(q: str) -> list[int]:
+        r = api.client.get("/api/v1/leads", params={"q": q}, headers=api.h(api.admin))
+        return [x["id"] for x in r.json()["items"]]
+
+    assert ids("vu thi mai") == [lead["id"]]
+    assert ids("do hung") == []

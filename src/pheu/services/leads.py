@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Integer, Select, column, func, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from pheu import lifecycle
@@ -139,7 +139,7 @@ def update_lead(
 
 def list_leads(session: Session, principal: Principal, query: LeadQuery) -> LeadPage:
     column, desc = _SORTS[query.sort]
-    stmt = visible(_filtered(select(Lead), query), principal)
+    stmt = visible(_filtered(select(Lead), query, _dialect(session)), principal)
     if query.cursor:
         value, row_id = pagination.decode(query.cursor)
         stmt = stmt.where(pagination.after(column, Lead.id, value, row_id, desc))
@@ -154,11 +154,22 @@ def list_leads(session: Session, principal: Principal, query: LeadQuery) -> Lead
 
 
 def count_leads(session: Session, principal: Principal, query: LeadQuery) -> int:
-    stmt = visible(_filtered(select(func.count()).select_from(Lead), query), principal)
+    stmt = visible(_filtered(select(func.count()).select_from(Lead), query, _dialect(session)), principal)
     return int(session.scalar(stmt) or 0)
 
 
-def _filtered(stmt: Select[Any], query: LeadQuery) -> Select[Any]:
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+# SQLite answers a substring search from its FTS5 trigram table (migration 0003) when the needle has the
+# three characters a trigram needs; PostgreSQL's planner uses its pg_trgm index on the plain LIKE.
+_FTS_MATCH = text("SELECT rowid FROM leads_fts WHERE search_key LIKE :needle").columns(
+    column("rowid", Integer)
+)
+
+
+def _filtered(stmt: Select[Any], query: LeadQuery, dialect: str = "") -> Select[Any]:
     if query.stage:
         stmt = stmt.where(Lead.stage.in_([s.value for s in query.stage]))
     if query.channel:
@@ -179,7 +190,10 @@ def _filtered(stmt: Select[Any], query: LeadQuery) -> Select[Any]:
         needle = fold(query.q)
         if needle:
             escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            stmt = stmt.where(Lead.search_key.like(f"%{escaped}%", escape="\\"))
+            if dialect == "sqlite" and len(needle) >= 3 and escaped == needle:
+                stmt = stmt.where(Lead.id.in_(_FTS_MATCH.bindparams(needle=f"%{needle}%")))
+            else:
+                stmt = stmt.where(Lead.search_key.like(f"%{escaped}%", escape="\\"))
     return stmt
 
 

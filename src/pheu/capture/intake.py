@@ -1,0 +1,478 @@
+"""Intake: where every capture path lands. Cleans a batch of submissions, merges the ones that name a known
+person, creates the rest, keeps every rejected record with its reasons, and records a capture event per
+submission — all set-wise, in the caller's transaction, so a batch lands whole or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from sqlalchemy import insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from pheu import lifecycle
+from pheu.capture.prepare import Lookups, PreparedLead, Rejection, prepare
+from pheu.capture.record import IncomingLead
+from pheu.clean.dedupe import merge_fields
+from pheu.clean.search import fold, phone_search_forms, search_key
+from pheu.store import Campaign, Channel, Consent, Event, Lead, LeadMerge, RejectedRecord, StageChange
+
+Status = Literal["created", "merged", "rejected", "duplicate_delivery"]
+
+# Where a lead came from stays with its first touch: a later submission only fills these when blank.
+ORIGIN_FIELDS = frozenset(
+    {
+        "channel_id",
+        "campaign_id",
+        "utm_source",
+        "utm_medium",
+        "utm_campaign",
+        "utm_term",
+        "utm_content",
+        "landing_page",
+        "referrer",
+        "lead_magnet",
+    }
+)
+MERGEABLE = (
+    "full_name",
+    "email",
+    "phone",
+    "job_title",
+    "company",
+    "industry",
+    "company_size",
+    "country",
+    "province",
+    "city",
+    "age_range",
+    "gender",
+    "income_range",
+    "marital_status",
+    "interests",
+    "notes",
+    *sorted(ORIGIN_FIELDS),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureContext:
+    """Who or what is capturing, and how the records should be labelled."""
+
+    event_type: str
+    actor_type: lifecycle.ActorType
+    actor_label: str
+    actor_user_id: int | None = None
+    owner_id: int | None = None
+    default_channel: str | None = None
+    bought_list: bool = False
+    import_id: int | None = None
+
+
+@dataclass(slots=True)
+class Outcome:
+    status: Status
+    lead_id: int | None = None
+    flags: list[str] = field(default_factory=list)
+    problems: list[dict[str, str]] = field(default_factory=list)
+    rejected_id: int | None = None
+
+
+def load_lookups(session: Session) -> Lookups:
+    channels = dict(session.execute(select(Channel.code, Channel.id)).tuples())
+    campaigns = {
+        slug: (cid, chid)
+        for slug, cid, chid in session.execute(
+            select(Campaign.utm_campaign, Campaign.id, Campaign.channel_id)
+        )
+        if slug
+    }
+    limits = {
+        c.name: int(c.type.length)  # type: ignore[attr-defined]
+        for c in Lead.__table__.columns
+        if getattr(c.type, "length", None) is not None
+    }
+    return Lookups(channels=channels, campaigns=campaigns, limits=limits)
+
+
+def capture_many(
+    session: Session,
+    records: Sequence[IncomingLead],
+    ctx: CaptureContext,
+    now: datetime,
+    *,
+    lookups: Lookups | None = None,
+    lines: Sequence[int | None] | None = None,
+) -> list[Outcome]:
+    """Land a batch; the outcome list is in the order of ``records``."""
+    lookups = lookups or load_lookups(session)
+    lines = lines or [None] * len(records)
+    outcomes: list[Outcome | None] = [None] * len(records)
+    delivered = _already_delivered(session, records)
+    prepared: dict[int, PreparedLead] = {}
+    rejected: list[tuple[int, Rejection]] = []
+    seen_ext: set[tuple[str, str]] = set()
+    for i, record in enumerate(records):
+        ext = (record.source, record.external_id) if record.external_id else None
+        if ext is not None and (ext in delivered or ext in seen_ext):
+            outcomes[i] = Outcome("duplicate_delivery", lead_id=delivered.get(ext))
+            continue
+        if ext is not None:
+            seen_ext.add(ext)
+        result = prepare(record, lookups, default_channel=ctx.default_channel, bought_list=ctx.bought_list)
+        if isinstance(result, Rejection):
+            rejected.append((i, result))
+        else:
+            prepared[i] = result
+    _reject(session, records, rejected, lines, ctx, now, outcomes)
+    existing = _existing_by_key(session, list(prepared.values()))
+    plan = _plan(prepared, existing)
+    new_ids = _create(session, records, prepared, plan.creates, ctx, now)
+    for i, target in plan.targets.items():
+        lead_id = new_ids[target] if isinstance(target, str) else target
+        outcomes[i] = Outcome(
+            "created" if i in plan.creates_set else "merged",
+            lead_id=lead_id,
+            flags=prepared[i].flags,
+            problems=[_problem(p) for p in prepared[i].problems],
+        )
+    _merge(session, records, prepared, plan, new_ids, ctx, now)
+    _events(session, records, prepared, outcomes, lines, ctx, now)
+    _consents(session, records, outcomes, now)
+    final = [o for o in outcomes if o is not None]
+    assert len(final) == len(records)
+    return final
+
+
+def _already_delivered(session: Session, records: Sequence[IncomingLead]) -> dict[tuple[str, str], int]:
+    by_source: dict[str, list[str]] = {}
+    for r in records:
+        if r.external_id:
+            by_source.setdefault(r.source, []).append(r.external_id)
+    found: dict[tuple[str, str], int] = {}
+    for source, ids in by_source.items():
+        rows = session.execute(
+            select(Event.external_id, Event.lead_id).where(Event.source == source, Event.external_id.in_(ids))
+        )
+        for ext, lead_id in rows:
+            if ext is not None:
+                found[(source, ext)] = lead_id
+    return found
+
+
+def _existing_by_key(session: Session, batch: list[PreparedLead]) -> dict[str, tuple[int, str]]:
+    emails = {k[6:] for p in batch for k in p.keys if k.startswith("email:")}
+    phones = {k[6:] for p in batch for k in p.keys if k.startswith("phone:")}
+    found: dict[str, tuple[int, str]] = {}
+    if not emails and not phones:
+        return found
+    conditions = []
+    if emails:
+        conditions.append(Lead.email.in_(emails))
+    if phones:
+        conditions.append(Lead.phone.in_(phones))
+    rows = session.execute(
+        select(Lead.id, Lead.email, Lead.phone, Lead.kind).where(or_(*conditions)).order_by(Lead.id)
+    )
+    for lead_id, email, phone, kind in rows:
+        if email in emails:
+            found.setdefault(f"email:{email}", (lead_id, kind))
+        if phone in phones:
+            found.setdefault(f"phone:{phone}", (lead_id, kind))
+    return found
+
+
+@dataclass(slots=True)
+class _Plan:
+    creates: list[int]
+    creates_set: set[int]
+    # record index -> existing lead id (int) or "new:<record index of the created lead>"
+    targets: dict[int, int | str]
+    matched_on: dict[int, str]
+
+
+def _plan(prepared: dict[int, PreparedLead], existing: dict[str, tuple[int, str]]) -> _Plan:
+    plan = _Plan([], set(), {}, {})
+    batch_keys: dict[tuple[str, str], int | str] = {}
+    for i, p in prepared.items():
+        kind = p.values["kind"]
+        target: int | str | None = None
+        for key in sorted(p.keys):
+            hit = existing.get(key)
+            if hit is not None and hit[1] == kind:
+                target, plan.matched_on[i] = hit[0], key.split(":")[0]
+                break
+            if (key, kind) in batch_keys:
+                target, plan.matched_on[i] = batch_keys[(key, kind)], key.split(":")[0]
+                break
+        if target is None:
+            target = f"new:{i}"
+            plan.creates.append(i)
+            plan.creates_set.add(i)
+        plan.targets[i] = target
+        for key in p.keys:
+            batch_keys.setdefault((key, kind), target)
+    return plan
+
+
+def _create(
+    session: Session,
+    records: Sequence[IncomingLead],
+    prepared: dict[int, PreparedLead],
+    creates: list[int],
+    ctx: CaptureContext,
+    now: datetime,
+) -> dict[str, int]:
+    if not creates:
+        return {}
+    rows = []
+    for i in creates:
+        at = records[i].occurred_at or now
+        kind = lifecycle.LeadKind(prepared[i].values["kind"])
+        rows.append(
+            {
+                **_lead_defaults(),
+                **prepared[i].values,
+                "stage": lifecycle.initial_stage(kind).value,
+                "owner_id": ctx.owner_id,
+                "created_at": at,
+                "updated_at": now,
+                "stage_changed_at": at,
+            }
+        )
+    result = session.execute(insert(Lead).returning(Lead.id, sort_by_parameter_order=True), rows)
+    ids = [row[0] for row in result]
+    new_ids = {f"new:{i}": lead_id for i, lead_id in zip(creates, ids, strict=True)}
+    session.execute(
+        insert(StageChange),
+        [
+            {
+                "lead_id": lead_id,
+                "from_stage": None,
+                "to_stage": row["stage"],
+                "at": row["created_at"],
+                "actor_type": ctx.actor_type.value,
+                "actor_user_id": ctx.actor_user_id,
+                "actor_label": ctx.actor_label,
+                "reason": "captured",
+            }
+            for lead_id, row in zip(ids, rows, strict=True)
+        ],
+    )
+    return new_ids
+
+
+def _lead_defaults() -> dict[str, Any]:
+    """Every column a created row may carry, so all rows of one INSERT have the same keys."""
+    return dict.fromkeys(MERGEABLE) | {"interests": [], "flags": [], "country": "VN", "score": 0}
+
+
+def _merge(
+    session: Session,
+    records: Sequence[IncomingLead],
+    prepared: dict[int, PreparedLead],
+    plan: _Plan,
+    new_ids: dict[str, int],
+    ctx: CaptureContext,
+    now: datetime,
+) -> None:
+    merges = [i for i in plan.targets if i not in plan.creates_set]
+    if not merges:
+        return
+    lead_ids = {new_ids[t] if isinstance(t, str) else t for i in merges for t in [plan.targets[i]]}
+    columns = [getattr(Lead, name) for name in (*MERGEABLE, "flags", "updated_at", "kind")]
+    current: dict[int, dict[str, Any]] = {}
+    for row in session.execute(select(Lead.id, *columns).where(Lead.id.in_(lead_ids))):
+        current[row[0]] = dict(zip([c.key for c in columns], row[1:], strict=True))
+    log = []
+    for i in merges:
+        target = plan.targets[i]
+        lead_id = new_ids[target] if isinstance(target, str) else target
+        state = current[lead_id]
+        incoming = {k: v for k, v in prepared[i].values.items() if k in MERGEABLE}
+        origin = {k: v for k, v in incoming.items() if k in ORIGIN_FIELDS and not state.get(k)}
+        personal = {k: v for k, v in incoming.items() if k not in ORIGIN_FIELDS}
+        result = merge_fields(state, personal, state["updated_at"], records[i].occurred_at or now)
+        changes = dict(result.changed)
+        for k, v in origin.items():
+            if v:
+                changes[k] = (state.get(k), v)
+        flags = sorted(set(state["flags"] or []) | set(prepared[i].flags))
+        if flags != sorted(state["flags"] or []):
+            changes["flags"] = (state["flags"], flags)
+        snapshot = {k: state.get(k) for k in changes}
+        for k, (_, new) in changes.items():
+            state[k] = new
+        state["updated_at"] = now
+        log.append(
+            {
+                "lead_id": lead_id,
+                "merged_lead_id": None,
+                "source": records[i].source,
+                "matched_on": plan.matched_on.get(i, ""),
+                "at": now,
+                "actor_label": ctx.actor_label,
+                "changes": {k: [_json(a), _json(b)] for k, (a, b) in changes.items()},
+                "snapshot": {k: _json(v) for k, v in snapshot.items()},
+            }
+        )
+    touched: set[int] = {lead for entry in log if isinstance(lead := entry["lead_id"], int)}
+    updates = []
+    for touched_id in touched:
+        state = current[touched_id]
+        updates.append(
+            {
+                "id": touched_id,
+                **{k: state[k] for k in MERGEABLE},
+                "flags": state["flags"],
+                "updated_at": now,
+                "search_key": search_key(
+                    state["full_name"], state["email"], phone_search_forms(state["phone"]), state["company"]
+                ),
+                "name_key": fold(state["full_name"] or state["email"] or ""),
+            }
+        )
+    session.execute(update(Lead), updates)
+    session.execute(insert(LeadMerge), log)
+
+
+def _reject(
+    session: Session,
+    records: Sequence[IncomingLead],
+    rejected: list[tuple[int, Rejection]],
+    lines: Sequence[int | None],
+    ctx: CaptureContext,
+    now: datetime,
+    outcomes: list[Outcome | None],
+) -> None:
+    if not rejected:
+        return
+    rows = [
+        {
+            "source": records[i].source,
+            "import_id": ctx.import_id,
+            "line": lines[i],
+            "raw": {**records[i].fields, **{f"answer:{k}": v for k, v in records[i].answers.items()}},
+            "reasons": r.reasons,
+            "status": "open",
+            "lead_id": None,
+            "created_at": now,
+            "resolved_at": None,
+        }
+        for i, r in rejected
+    ]
+    ids = [
+        row[0]
+        for row in session.execute(
+            insert(RejectedRecord).returning(RejectedRecord.id, sort_by_parameter_order=True), rows
+        )
+    ]
+    for (i, r), rid in zip(rejected, ids, strict=True):
+        outcomes[i] = Outcome("rejected", problems=r.reasons, rejected_id=rid)
+
+
+def _events(
+    session: Session,
+    records: Sequence[IncomingLead],
+    prepared: dict[int, PreparedLead],
+    outcomes: list[Outcome | None],
+    lines: Sequence[int | None],
+    ctx: CaptureContext,
+    now: datetime,
+) -> None:
+    rows = []
+    for i, outcome in enumerate(outcomes):
+        if outcome is None or outcome.status not in ("created", "merged"):
+            continue
+        values = prepared[i].values
+        properties: dict[str, Any] = {
+            k: values[k]
+            for k in (
+                "utm_source",
+                "utm_medium",
+                "utm_campaign",
+                "utm_term",
+                "utm_content",
+                "landing_page",
+                "referrer",
+                "lead_magnet",
+            )
+            if values.get(k)
+        }
+        if prepared[i].answers:
+            properties["answers"] = prepared[i].answers
+        if prepared[i].flags:
+            properties["flags"] = prepared[i].flags
+        if ctx.import_id is not None:
+            properties["import_id"] = ctx.import_id
+            properties["line"] = lines[i]
+        properties["outcome"] = outcome.status
+        rows.append(
+            {
+                "lead_id": outcome.lead_id,
+                "type": ctx.event_type,
+                "occurred_at": min(records[i].occurred_at or now, now),
+                "properties": properties,
+                "source": records[i].source,
+                "external_id": records[i].external_id,
+                "created_at": now,
+            }
+        )
+    if rows:
+        session.execute(insert(Event), rows)
+
+
+def _consents(
+    session: Session, records: Sequence[IncomingLead], outcomes: list[Outcome | None], now: datetime
+) -> None:
+    wanted: dict[tuple[int, str], dict[str, Any]] = {}
+    for record, outcome in zip(records, outcomes, strict=True):
+        if outcome is None or outcome.lead_id is None or outcome.status not in ("created", "merged"):
+            continue
+        for consent in record.consents:
+            wanted[(outcome.lead_id, consent.purpose)] = {
+                "lead_id": outcome.lead_id,
+                "purpose": consent.purpose,
+                "granted": consent.granted,
+                "at": record.occurred_at or now,
+                "source": record.source,
+                "text": consent.text,
+            }
+    if not wanted:
+        return
+    lead_ids = {lead_id for lead_id, _ in wanted}
+    have = {
+        (lead_id, purpose): (cid, granted)
+        for cid, lead_id, purpose, granted in session.execute(
+            select(Consent.id, Consent.lead_id, Consent.purpose, Consent.granted).where(
+                Consent.lead_id.in_(lead_ids)
+            )
+        )
+    }
+    new = [row for key, row in wanted.items() if key not in have]
+    changed = [
+        {
+            "id": have[key][0],
+            "granted": row["granted"],
+            "at": row["at"],
+            "source": row["source"],
+            "text": row["text"],
+        }
+        for key, row in wanted.items()
+        if key in have and have[key][1] != row["granted"]
+    ]
+    if new:
+        session.execute(insert(Consent), new)
+    if changed:
+        session.execute(update(Consent), changed)
+
+
+def _problem(p: Any) -> dict[str, str]:
+    return {"field": p.field, "code": p.code, "message": p.message, "accepted": p.accepted}
+
+
+def _json(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
