@@ -82,7 +82,7 @@ class Outcome:
 
 
 def load_lookups(session: Session) -> Lookups:
-    channels = dict(session.execute(select(Channel.code, Channel.id)).tuples())
+    channels: dict[str, int] = {code: cid for code, cid in session.execute(select(Channel.code, Channel.id))}
     campaigns = {
         slug: (cid, chid)
         for slug, cid, chid in session.execute(
