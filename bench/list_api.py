@@ -23,11 +23,11 @@ from typing import Any
 
 import httpx2 as httpx
 import uvicorn
-from pheu.demo.seed import seed
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from pheu.db import unit_of_work, upgrade
+from pheu.demo.seed import seed
 from pheu.services import users
 from pheu.store import Event, Lead
 from pheu.web.app import create_app
