@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 from sqlalchemy import create_engine, pool
 
@@ -9,6 +11,11 @@ from pheu.store import Base
 
 config = context.config
 target_metadata = Base.metadata
+
+
+def include_object(obj: Any, name: str | None, type_: str, reflected: bool, compare_to: Any) -> bool:
+    """Search indexes live outside the models (FTS5 tables on SQLite, pg_trgm on PostgreSQL)."""
+    return not (type_ == "table" and (name or "").startswith("leads_fts"))
 
 
 def run_migrations_offline() -> None:
@@ -26,6 +33,7 @@ def run_migrations_online() -> None:
             connection=connection,
             target_metadata=target_metadata,
             render_as_batch=connection.dialect.name == "sqlite",
+            include_object=include_object,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -11,6 +11,7 @@ from pheu.store.capture import (
     LeadMerge,
     RejectedRecord,
 )
+from pheu.store.forms import Form
 from pheu.store.leads import Consent, Event, Lead, StageChange
 from pheu.store.people import ApiKey, Team, User
 
@@ -24,6 +25,7 @@ __all__ = [
     "Consent",
     "DuplicateCandidate",
     "Event",
+    "Form",
     "IdempotencyKey",
     "Import",
     "InboundPayload",
