@@ -300,7 +300,9 @@ def test_openapi_schema_lists_the_v1_routes(api: Api) -> None:
 
 def test_search_follows_renames_and_forgets_old_names(api: Api) -> None:
     lead = api.create(api.admin, full_name="Đỗ Hùng", email="hung@x.vn")
-    api.client.patch(f"/api/v1/leads/{lead['id']}", json={"full_name": "Vũ Thị Mai"}, headers=api.h(api.admin))
+    api.client.patch(
+        f"/api/v1/leads/{lead['id']}", json={"full_name": "Vũ Thị Mai"}, headers=api.h(api.admin)
+    )
 
     def ids(q: str) -> list[int]:
         r = api.client.get("/api/v1/leads", params={"q": q}, headers=api.h(api.admin))
@@ -308,3 +310,17 @@ def test_search_follows_renames_and_forgets_old_names(api: Api) -> None:
 
     assert ids("vu thi mai") == [lead["id"]]
     assert ids("do hung") == []
+
+
+def test_common_search_terms_take_the_scan_path_and_find_the_same_leads(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pheu.services import leads as lead_service
+
+    for i, name in enumerate(["Nguyễn An", "Nguyễn Bình", "Lê Chi"]):
+        api.create(api.admin, full_name=name, email=f"k{i}@congty.vn")
+    monkeypatch.setattr(lead_service, "FTS_SELECTIVE", 1)
+    r = api.client.get("/api/v1/leads", params={"q": "nguyen", "sort": "name"}, headers=api.h(api.admin))
+    assert [x["full_name"] for x in r.json()["items"]] == ["Nguyễn An", "Nguyễn Bình"]
+    r = api.client.get("/api/v1/leads", params={"q": "le chi"}, headers=api.h(api.admin))
+    assert [x["full_name"] for x in r.json()["items"]] == ["Lê Chi"]

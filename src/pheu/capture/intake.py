@@ -82,7 +82,9 @@ class Outcome:
 
 
 def load_lookups(session: Session) -> Lookups:
-    channels: dict[str, int] = {str(row[0]): int(row[1]) for row in session.execute(select(Channel.code, Channel.id))}
+    channels: dict[str, int] = {
+        str(row[0]): int(row[1]) for row in session.execute(select(Channel.code, Channel.id))
+    }
     campaigns = {
         slug: (cid, chid)
         for slug, cid, chid in session.execute(

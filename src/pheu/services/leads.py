@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, Select, column, func, select, text
+from sqlalchemy import ColumnElement, Select, func, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from pheu import lifecycle
@@ -139,7 +139,7 @@ def update_lead(
 
 def list_leads(session: Session, principal: Principal, query: LeadQuery) -> LeadPage:
     column, desc = _SORTS[query.sort]
-    stmt = visible(_filtered(select(Lead), query, _dialect(session)), principal)
+    stmt = visible(_filtered(select(Lead), query, session), principal)
     if query.cursor:
         value, row_id = pagination.decode(query.cursor)
         stmt = stmt.where(pagination.after(column, Lead.id, value, row_id, desc))
@@ -154,7 +154,7 @@ def list_leads(session: Session, principal: Principal, query: LeadQuery) -> Lead
 
 
 def count_leads(session: Session, principal: Principal, query: LeadQuery) -> int:
-    stmt = visible(_filtered(select(func.count()).select_from(Lead), query, _dialect(session)), principal)
+    stmt = visible(_filtered(select(func.count()).select_from(Lead), query, session), principal)
     return int(session.scalar(stmt) or 0)
 
 
@@ -162,14 +162,27 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-# SQLite answers a substring search from its FTS5 trigram table (migration 0003) when the needle has the
-# three characters a trigram needs; PostgreSQL's planner uses its pg_trgm index on the plain LIKE.
-_FTS_MATCH = text("SELECT rowid FROM leads_fts WHERE search_key LIKE :needle").columns(
-    column("rowid", Integer)
-)
+# How many FTS matches still count as a "rare" term on SQLite; see ``_text_match``.
+FTS_SELECTIVE = 2000
+_FTS_IDS = text("SELECT rowid FROM leads_fts WHERE search_key LIKE :needle LIMIT :limit")
 
 
-def _filtered(stmt: Select[Any], query: LeadQuery, dialect: str = "") -> Select[Any]:
+def _text_match(session: Session | None, needle: str) -> ColumnElement[bool]:
+    """A substring match on the folded search key.
+
+    PostgreSQL's planner serves the plain LIKE from its pg_trgm index. SQLite cannot index a LIKE '%…%', so
+    a rare term is looked up in the FTS5 trigram table (migration 0003) and the matching ids drive the query,
+    while a common term keeps the plain LIKE: walking the sort index finds a page of matches at once.
+    """
+    escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    plain = Lead.search_key.like(f"%{escaped}%", escape="\\")
+    if session is None or _dialect(session) != "sqlite" or len(needle) < 3 or escaped != needle:
+        return plain
+    ids = list(session.scalars(_FTS_IDS, {"needle": f"%{needle}%", "limit": FTS_SELECTIVE + 1}))
+    return Lead.id.in_(ids) if len(ids) <= FTS_SELECTIVE else plain
+
+
+def _filtered(stmt: Select[Any], query: LeadQuery, session: Session | None = None) -> Select[Any]:
     if query.stage:
         stmt = stmt.where(Lead.stage.in_([s.value for s in query.stage]))
     if query.channel:
@@ -189,11 +202,7 @@ def _filtered(stmt: Select[Any], query: LeadQuery, dialect: str = "") -> Select[
     if query.q:
         needle = fold(query.q)
         if needle:
-            escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            if dialect == "sqlite" and len(needle) >= 3 and escaped == needle:
-                stmt = stmt.where(Lead.id.in_(_FTS_MATCH.bindparams(needle=f"%{needle}%")))
-            else:
-                stmt = stmt.where(Lead.search_key.like(f"%{escaped}%", escape="\\"))
+            stmt = stmt.where(_text_match(session, needle))
     return stmt
 
 
