@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pheu.auth.roles import ALL_SCOPES, Role
+from pheu.cli_import import import_file
 from pheu.config import get_settings
 
 app = typer.Typer(help="Phễu — lead management.", no_args_is_help=True, add_completion=False)
@@ -22,6 +23,7 @@ apikey_app = typer.Typer(help="API keys for integrations.", no_args_is_help=True
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
+app.command("import")(import_file)
 console = Console()
 err = Console(stderr=True)
 
