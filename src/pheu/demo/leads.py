@@ -215,6 +215,7 @@ def make_lead(lead_id: int, catalogue: Catalogue, rng: random.Random, book: Cont
         "owner_id": history.owner_id,
         "score": _score(last.to_stage, events, rng),
         "lost_reason": last.reason if last.to_stage in {"lost", "disqualified", "rejected"} else None,
+        "flags": ["bought_list"] if spec.code == "import" else [],
         "notes": notes,
         "search_key": search_key(
             person.full_name, person.email, phone_search_forms(person.phone), person.company
