@@ -36,3 +36,10 @@ def test_search_key_joins_fields_and_skips_blanks() -> None:
 @given(st.text())
 def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
+
+
+@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x1EFF)))
+def test_fast_fold_equals_the_unicode_definition(text: str) -> None:
+    from pheu.clean.search import _slow_fold
+
+    assert fold(text) == _slow_fold(text)

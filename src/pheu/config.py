@@ -23,6 +23,15 @@ class Settings(BaseSettings):
     timezone: str = "Asia/Ho_Chi_Minh"
     session_max_age_seconds: int = 60 * 60 * 12
     https_only_cookies: bool = False
+    # Ads lead webhooks. A provider whose secret is empty refuses every delivery with 503: a signature keyed
+    # with "" proves nothing. The Page access token (leads_retrieval) reads Facebook leads from Graph.
+    facebook_app_secret: str = ""
+    facebook_verify_token: str = ""
+    facebook_page_access_token: str = ""
+    facebook_graph_version: str = "v21.0"
+    tiktok_app_secret: str = ""
+    zalo_app_id: str = ""
+    zalo_oa_secret_key: str = ""
 
 
 @lru_cache(maxsize=1)

@@ -167,3 +167,17 @@ def test_checking_is_stable_once_stored(address: str) -> None:
     first = check_email(address.upper())
     if first.address is not None:
         assert check_email(first.address) == first
+
+
+@given(st.from_regex(r"[A-Za-z0-9._%+\-]{1,20}@[A-Za-z0-9.\-]{1,20}\.[A-Za-z]{2,6}", fullmatch=True))
+def test_the_fast_path_accepts_exactly_what_email_validator_accepts(address: str) -> None:
+    from email_validator import EmailNotValidError, validate_email
+
+    from pheu.clean.email import check_email
+
+    try:
+        expected: str | None = validate_email(address, check_deliverability=False).normalized.lower()
+    except EmailNotValidError:
+        expected = None
+    result = check_email(address)
+    assert (result.address if result.valid else None) == expected

@@ -168,3 +168,21 @@ def test_any_text_gets_a_verdict_never_an_exception(text: str) -> None:
     assert check.problem is not None or check.valid
     if check.e164 is not None:
         assert check.e164.startswith("+")
+
+
+def test_fast_path_agrees_with_the_general_parser_on_every_mobile_prefix() -> None:
+    """The shortcut for typed Vietnamese mobiles must answer exactly as libphonenumber does."""
+    import phonenumbers
+
+    from pheu.clean import phone as phone_module
+
+    for prefix in range(300, 1000):
+        national = f"{prefix}4567890"[:9]
+        if national[0] not in "35789" or phone_module.looks_fake(national):
+            continue
+        fast = phone_module.check_phone("0" + national)
+        parsed = phonenumbers.parse("0" + national, "VN")
+        assert fast.valid == phonenumbers.is_valid_number(parsed), national
+        if fast.valid:
+            assert fast.e164 == phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+            assert fast.type == phone_module.number_type(parsed), national

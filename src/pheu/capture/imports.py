@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from pheu.capture.files import Mapping, RawRow, Table, open_table, suggest_mapping, to_incoming
@@ -24,6 +24,7 @@ from pheu.db import unit_of_work
 from pheu.lifecycle import ActorType
 from pheu.services.errors import Invalid, NotFound
 from pheu.store import Import, RejectedRecord
+from pheu.store.bulk import insert_many
 
 CHUNK = 5000
 Progress = Callable[[int, int, "ImportSummary"], None]  # (bytes read, bytes total, running summary)
@@ -199,7 +200,7 @@ def _land(
         readable.append(to_incoming(row, mapping, source))
         lines.append(row.line)
     if unreadable:
-        session.execute(insert(RejectedRecord), unreadable)
+        insert_many(session, RejectedRecord, unreadable)
     outcomes = capture_many(session, readable, ctx, now, lookups=lookups, lines=lines)
     summary.rows_read += len(rows)
     summary.rejected += len(unreadable)

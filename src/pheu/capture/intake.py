@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pheu import lifecycle
@@ -19,6 +19,7 @@ from pheu.capture.record import IncomingLead
 from pheu.clean.dedupe import merge_fields
 from pheu.clean.search import fold, phone_search_forms, search_key
 from pheu.store import Campaign, Channel, Consent, Event, Lead, LeadMerge, RejectedRecord, StageChange
+from pheu.store.bulk import insert_many, insert_with_ids, update_many
 
 Status = Literal["created", "merged", "rejected", "duplicate_delivery"]
 
@@ -245,11 +246,11 @@ def _create(
                 "stage_changed_at": at,
             }
         )
-    result = session.execute(insert(Lead).returning(Lead.id, sort_by_parameter_order=True), rows)
-    ids = [row[0] for row in result]
+    ids = insert_with_ids(session, Lead, rows)
     new_ids = {f"new:{i}": lead_id for i, lead_id in zip(creates, ids, strict=True)}
-    session.execute(
-        insert(StageChange),
+    insert_many(
+        session,
+        StageChange,
         [
             {
                 "lead_id": lead_id,
@@ -337,8 +338,8 @@ def _merge(
                 "name_key": fold(state["full_name"] or state["email"] or ""),
             }
         )
-    session.execute(update(Lead), updates)
-    session.execute(insert(LeadMerge), log)
+    update_many(session, Lead, updates)
+    insert_many(session, LeadMerge, log)
 
 
 def _reject(
@@ -366,12 +367,7 @@ def _reject(
         }
         for i, r in rejected
     ]
-    ids = [
-        row[0]
-        for row in session.execute(
-            insert(RejectedRecord).returning(RejectedRecord.id, sort_by_parameter_order=True), rows
-        )
-    ]
+    ids = insert_with_ids(session, RejectedRecord, rows)
     for (i, r), rid in zip(rejected, ids, strict=True):
         outcomes[i] = Outcome("rejected", problems=r.reasons, rejected_id=rid)
 
@@ -424,7 +420,7 @@ def _events(
             }
         )
     if rows:
-        session.execute(insert(Event), rows)
+        insert_many(session, Event, rows)
 
 
 def _consents(
@@ -467,9 +463,9 @@ def _consents(
         if key in have and have[key][1] != row["granted"]
     ]
     if new:
-        session.execute(insert(Consent), new)
+        insert_many(session, Consent, new)
     if changed:
-        session.execute(update(Consent), changed)
+        update_many(session, Consent, changed)
 
 
 def _problem(p: Any) -> dict[str, str]:

@@ -7,6 +7,7 @@ people type when they do not want to be called (0000000000, 0123456789).
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from typing import Final
@@ -88,6 +89,10 @@ def check_phone(raw: str | None, region: str = "VN") -> PhoneCheck:
     text = unicodedata.normalize("NFKC", raw).strip() if raw else ""
     if not text:
         return _problem("empty", f"No phone number given; give {ACCEPTED}.")
+    if region == "VN":
+        plain = _VN_MOBILE.match(_TYPING.sub("", text))
+        if plain is not None and not looks_fake(plain.group(1)):
+            return _vn_mobile(plain.group(1))
     try:
         typed = phonenumbers.parse(text, region)
     except NumberParseException as exc:
@@ -110,6 +115,36 @@ def check_phone(raw: str | None, region: str = "VN") -> PhoneCheck:
         region=phonenumbers.region_code_for_number(number),
         renumbered=renumbered,
     )
+
+
+# The common case — a Vietnamese mobile typed with spaces, dots or a +84 — skips the general parser: an
+# import checks millions of these. Validity, type and carrier depend only on the first digits of a mobile
+# number in libphonenumber's metadata, so they are worked out once per five-digit prefix.
+_TYPING = re.compile(r"[\s.\-()]")
+_VN_MOBILE = re.compile(r"^(?:\+?84|0)([35789]\d{8})$")
+
+
+def _vn_mobile(national: str) -> PhoneCheck:
+    valid, kind, network = _mobile_prefix(national[:5], national)
+    if not valid:
+        return _invalid(PhoneNumber(country_code=_VIETNAM, national_number=int(national)), "0" + national)
+    return PhoneCheck(e164="+84" + national, valid=True, type=kind, carrier=network, region="VN")
+
+
+_PREFIXES: dict[str, tuple[bool, str | None, str | None]] = {}
+
+
+def _mobile_prefix(prefix: str, example: str) -> tuple[bool, str | None, str | None]:
+    """What libphonenumber says of numbers starting with ``prefix``, learnt from the first one seen."""
+    known = _PREFIXES.get(prefix)
+    if known is None:
+        number = PhoneNumber(country_code=_VIETNAM, national_number=int(example))
+        if phonenumbers.is_valid_number(number):
+            known = (True, number_type(number), carrier.name_for_number(number, "en") or None)
+        else:
+            known = (False, None, None)
+        _PREFIXES[prefix] = known
+    return known
 
 
 def looks_fake(national: str) -> bool:
