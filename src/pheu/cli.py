@@ -192,5 +192,86 @@ def demo(
         uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
 
 
+webhooks_app = typer.Typer(help="Ads lead webhooks (Facebook, TikTok, Zalo).", no_args_is_help=True)
+app.add_typer(webhooks_app, name="webhooks")
+
+
+@webhooks_app.command("retry")
+def webhooks_retry(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the counts as JSON")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="Process at most this many payloads")] = None,
+    db_url: DbUrl = None,
+) -> None:
+    """Process again the webhook payloads still pending or failed (tried fewer than 10 times), oldest
+    first. Safe to run any time, e.g. from cron: a lead already landed is counted as a duplicate."""
+    from pheu.capture import webhooks
+
+    summary = webhooks.process_pending(
+        _url(db_url), _now(), webhooks.graph_fetcher(get_settings()), limit=limit
+    )
+    if json_output:
+        console.print_json(json.dumps(summary.as_json()))
+        return
+    from rich.table import Table
+
+    table = Table(title="Webhook payloads retried")
+    for column in ("Processed", "Failed", "Leads created", "Duplicates"):
+        table.add_column(column, justify="right")
+    counts = summary.as_json()
+    table.add_row(*(f"{counts[k]:,}" for k in ("processed", "failed", "leads_created", "duplicates")))
+    console.print(table)
+    for result in summary.results:
+        if result.status == "failed":
+            console.print(f"[red]#{result.payload_id}[/] {result.error}", highlight=False)
+
+
+@webhooks_app.command("list")
+def webhooks_list(
+    limit: Annotated[int, typer.Option(min=1, help="How many, newest first")] = 20,
+    status: Annotated[str | None, typer.Option(help="pending, processed or failed")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print as JSON")] = False,
+    db_url: DbUrl = None,
+) -> None:
+    """Show the newest webhook payloads with their status and, when they failed, why."""
+    from pheu.capture import webhooks
+    from pheu.web.format import local_zone
+
+    payloads = webhooks.recent_payloads(_url(db_url), limit=limit, status=status)
+    if json_output:
+        rows = [
+            {
+                "id": p.id,
+                "provider": p.provider,
+                "received_at": p.received_at.isoformat(),
+                "status": p.status,
+                "attempts": p.attempts,
+                "error": p.error,
+                "processed_at": p.processed_at.isoformat() if p.processed_at else None,
+            }
+            for p in payloads
+        ]
+        console.print_json(json.dumps(rows))
+        return
+    if not payloads:
+        console.print("No webhook payloads yet.")
+        return
+    from rich.table import Table
+
+    table = Table(title="Webhook payloads")
+    for column in ("#", "Provider", "Received", "Status", "Attempts", "Error"):
+        table.add_column(column)
+    tones = {"processed": "green", "failed": "red", "pending": "yellow"}
+    for p in payloads:
+        table.add_row(
+            str(p.id),
+            p.provider,
+            p.received_at.astimezone(local_zone()).strftime("%d/%m/%Y %H:%M"),
+            f"[{tones.get(p.status, 'white')}]{p.status}[/]",
+            str(p.attempts),
+            p.error or "",
+        )
+    console.print(table)
+
+
 if __name__ == "__main__":
     app()

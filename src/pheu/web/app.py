@@ -34,6 +34,9 @@ def create_app(db_url: str | None = None) -> FastAPI:
     )
     problems.install(app)
     app.include_router(v1.router)
+    from pheu.api import webhooks as ad_webhooks  # signed by the platforms, no API key
+
+    app.include_router(ad_webhooks.router)
     from pheu.web import errors, pages
 
     errors.install(app)
