@@ -14,8 +14,43 @@ from pathlib import Path
 from pheu.clean.search import fold
 from pheu.demo import vocab
 
-HEADER = ["Họ và tên", "Số điện thoại", "Email", "Tỉnh/Thành phố", "Công ty", "Chức vụ", "utm_source", "utm_campaign"]
-PREFIXES = ["90", "91", "93", "94", "96", "97", "98", "86", "88", "89", "32", "33", "35", "37", "38", "39", "70", "77", "79", "81", "83", "84", "85", "56", "58"]
+HEADER = [
+    "Họ và tên",
+    "Số điện thoại",
+    "Email",
+    "Tỉnh/Thành phố",
+    "Công ty",
+    "Chức vụ",
+    "utm_source",
+    "utm_campaign",
+]
+PREFIXES = [
+    "90",
+    "91",
+    "93",
+    "94",
+    "96",
+    "97",
+    "98",
+    "86",
+    "88",
+    "89",
+    "32",
+    "33",
+    "35",
+    "37",
+    "38",
+    "39",
+    "70",
+    "77",
+    "79",
+    "81",
+    "83",
+    "84",
+    "85",
+    "56",
+    "58",
+]
 DOMAINS = ["gmail.com"] * 8 + ["yahoo.com", "outlook.com", "congty.vn", "fpt.vn"]
 
 
@@ -51,14 +86,29 @@ def main() -> None:
                 continue
             name = f"{rng.choice(families)} {rng.choice(['Văn', 'Thị', 'Minh', 'Ngọc', 'Đức', 'Thu'])} {rng.choice(['Anh', 'Bình', 'Cường', 'Dung', 'Hương', 'Lan', 'Tuấn', 'Phương', 'Huy', 'Mai', 'Hoa', 'Long'])}"
             national = rng.choice(PREFIXES) + f"{i % 10_000_000:07d}"
-            phone = phone_forms(national, rng) if rng.random() >= 0.03 else rng.choice(["12345", "0000000000", "abc", "09"])
+            phone = (
+                phone_forms(national, rng)
+                if rng.random() >= 0.03
+                else rng.choice(["12345", "0000000000", "abc", "09"])
+            )
             local = fold(name).replace(" ", ".") + str(i)
-            email = f"{local}@{rng.choice(DOMAINS)}" if rng.random() >= 0.05 else rng.choice([f"{local}@", f"{local}gmail.com", "n/a", f"{local}@@x"])
+            email = (
+                f"{local}@{rng.choice(DOMAINS)}"
+                if rng.random() >= 0.05
+                else rng.choice([f"{local}@", f"{local}gmail.com", "n/a", f"{local}@@x"])
+            )
             if rng.random() < 0.08:
                 email = ""
-            row = [name, phone, email, rng.choice(["Hà Nội", "TP. Hồ Chí Minh", "Đà Nẵng", "Cần Thơ", "Hải Phòng"]),
-                   rng.choice(["", "Công ty TNHH An Phát", "Công ty CP Minh Long"]), rng.choice(["", "Giám đốc", "Kế toán"]),
-                   rng.choice(["facebook", "google", "zalo"]), rng.choice(["", "black-friday-2026"])]
+            row = [
+                name,
+                phone,
+                email,
+                rng.choice(["Hà Nội", "TP. Hồ Chí Minh", "Đà Nẵng", "Cần Thơ", "Hải Phòng"]),
+                rng.choice(["", "Công ty TNHH An Phát", "Công ty CP Minh Long"]),
+                rng.choice(["", "Giám đốc", "Kế toán"]),
+                rng.choice(["facebook", "google", "zalo"]),
+                rng.choice(["", "black-friday-2026"]),
+            ]
             if len(people) < 200_000:
                 people.append(row)
             elif rng.random() < 0.01:
