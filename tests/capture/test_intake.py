@@ -156,3 +156,37 @@ def test_bought_lists_are_flagged_low_quality(db_url: str) -> None:
     with unit_of_work(db_url) as s:
         lead = s.scalars(select(Lead)).one()
         assert lead.channel.code == "import" and "bought_list" in lead.flags
+
+
+def test_a_large_batch_takes_the_bulk_path_and_keeps_times_and_properties(db_url: str) -> None:
+    """Past COPY_FROM rows PostgreSQL writes with COPY, which bypasses SQLAlchemy's type handling."""
+    from datetime import datetime, timezone
+
+    add_channels(db_url)
+    hanoi = timezone(timedelta(hours=7))
+    submitted = datetime(2026, 11, 20, 9, 30, tzinfo=hanoi)
+    records = [
+        IncomingLead(
+            {
+                "full_name": f"Khách {i}",
+                "email": f"khach{i}@congty.vn",
+                "utm_source": "zalo",
+                "interests": "spa, du lịch",
+            },
+            "form:big",
+            occurred_at=submitted,
+            answers={"câu hỏi": "có"},
+        )
+        for i in range(450)
+    ]
+    assert set(land(db_url, records)) == {"created"}
+    with unit_of_work(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(Lead)) == 450
+        assert s.scalar(select(func.count()).select_from(StageChange)) == 450
+        lead = s.scalars(select(Lead).where(Lead.email == "khach7@congty.vn")).one()
+        assert lead.created_at == submitted
+        assert lead.interests == ["spa", "du lịch"]
+        event = s.scalars(select(Event).where(Event.lead_id == lead.id)).one()
+        assert event.occurred_at == submitted
+        assert event.properties["answers"] == {"câu hỏi": "có"}
+        assert "khach 7" in lead.search_key
