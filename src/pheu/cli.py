@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import json
 from datetime import UTC, datetime
@@ -271,6 +272,32 @@ def webhooks_list(
             p.error or "",
         )
     console.print(table)
+
+
+duplicates_app = typer.Typer(help="Leads that look like the same person.", no_args_is_help=True)
+app.add_typer(duplicates_app, name="duplicates")
+
+
+@duplicates_app.command("scan")
+def duplicates_scan(
+    db_url: DbUrl = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the counts as JSON")] = False,
+) -> None:
+    """Look for likely duplicates and queue new pairs for review at /duplicates (nothing is merged)."""
+    from pheu.db import unit_of_work
+    from pheu.services import duplicates
+
+    spinner = err.status("Comparing leads…", spinner="dots") if not json_output else contextlib.nullcontext()
+    with spinner, unit_of_work(_url(db_url)) as session:
+        result = duplicates.scan(session, _now())
+    counts = {"leads": result.leads, "pairs": result.pairs, "new_pairs": result.added}
+    if json_output:
+        console.print_json(json.dumps(counts))
+        return
+    console.print(
+        f"Compared [bold]{result.leads:,}[/] leads: {result.pairs:,} likely pairs, "
+        f"[green]{result.added:,} new[/] to review at /duplicates."
+    )
 
 
 if __name__ == "__main__":

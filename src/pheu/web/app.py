@@ -41,5 +41,15 @@ def create_app(db_url: str | None = None) -> FastAPI:
 
     errors.install(app)
     app.include_router(pages.router)
+    from pheu.web import pages_forms, public_forms
+
+    app.include_router(pages_forms.router)
+    app.include_router(public_forms.router)
+    from pheu.api import batch as api_batch
+    from pheu.web import pages_duplicates, pages_rejected
+
+    app.include_router(api_batch.router)
+    app.include_router(pages_duplicates.router)
+    app.include_router(pages_rejected.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
