@@ -51,5 +51,8 @@ def create_app(db_url: str | None = None) -> FastAPI:
     app.include_router(api_batch.router)
     app.include_router(pages_duplicates.router)
     app.include_router(pages_rejected.router)
+    from pheu.web import pages_import
+
+    app.include_router(pages_import.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
