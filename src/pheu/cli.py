@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pheu.auth.roles import ALL_SCOPES, Role
 from pheu.cli_import import import_file
+from pheu.cli_report import report
 from pheu.config import get_settings
 
 app = typer.Typer(help="Phễu — lead management.", no_args_is_help=True, add_completion=False)
@@ -25,6 +26,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.command("import")(import_file)
+app.command("report")(report)
 console = Console()
 err = Console(stderr=True)
 

@@ -1,0 +1,177 @@
+"""What leads cost: spend per channel and campaign, and cost per lead, MQL, SQL and customer.
+
+Spend is the sum of the daily campaign costs booked on the period's days, kept **per currency**: amounts in
+different currencies are never added (VND is listed first, being the default). Cost per lead divides a line's
+spend by the leads created in the period from that channel (every one of them, campaign or not) or campaign;
+cost per MQL / SQL / customer divides it by those same cohort leads that had reached the stage by ``as_of``.
+A line whose spend is in several currencies gets no cost-per figures (no single amount to divide), and a
+channel with no recorded spend gets no line at all: its cost is unknown, not zero. Figures are integer minor
+units of the line's currency, halves rounded up; ``None`` when there is nothing to divide by.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pheu.measure.paths import Journey, tally
+from pheu.measure.stats import per_unit
+
+DEFAULT_CURRENCY = "VND"
+
+
+@dataclass(frozen=True, slots=True)
+class Spend:
+    """A campaign's summed spend over the period in one currency, in integer minor units."""
+
+    campaign_id: int
+    campaign: str
+    channel: str
+    currency: str
+    amount_minor: int
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    currency: str
+    amount_minor: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"currency": self.currency, "amount_minor": self.amount_minor}
+
+
+@dataclass(frozen=True, slots=True)
+class CostLine:
+    """Spend and cost per funnel level for one channel (``campaign_id`` None) or one campaign."""
+
+    channel: str
+    campaign_id: int | None
+    campaign: str | None
+    spend: tuple[Money, ...]
+    leads: int
+    mqls: int
+    sqls: int
+    customers: int
+
+    @property
+    def currency(self) -> str | None:
+        """The one currency the spend is in, or ``None`` when it is in several."""
+        return self.spend[0].currency if len(self.spend) == 1 else None
+
+    def _per(self, units: int) -> int | None:
+        return per_unit(self.spend[0].amount_minor, units) if self.currency else None
+
+    @property
+    def cost_per_lead(self) -> int | None:
+        return self._per(self.leads)
+
+    @property
+    def cost_per_mql(self) -> int | None:
+        return self._per(self.mqls)
+
+    @property
+    def cost_per_sql(self) -> int | None:
+        return self._per(self.sqls)
+
+    @property
+    def cost_per_customer(self) -> int | None:
+        return self._per(self.customers)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "channel": self.channel,
+            "campaign_id": self.campaign_id,
+            "campaign": self.campaign,
+            "spend": [m.to_dict() for m in self.spend],
+            "currency": self.currency,
+            "leads": self.leads,
+            "mqls": self.mqls,
+            "sqls": self.sqls,
+            "customers": self.customers,
+            "cost_per_lead": self.cost_per_lead,
+            "cost_per_mql": self.cost_per_mql,
+            "cost_per_sql": self.cost_per_sql,
+            "cost_per_customer": self.cost_per_customer,
+        }
+
+
+def total_spend(spend: Iterable[Spend]) -> tuple[Money, ...]:
+    """All spend, one amount per currency."""
+    return _by_currency(spend)
+
+
+def cost_by_channel(spend: Sequence[Spend], cohort: Sequence[Journey]) -> tuple[CostLine, ...]:
+    """One line per channel with spend, biggest spenders first."""
+    return _lines(spend, cohort, key=lambda s: s.channel, lead_key=lambda j: j.lead.channel, campaigns=False)
+
+
+def cost_by_campaign(spend: Sequence[Spend], cohort: Sequence[Journey]) -> tuple[CostLine, ...]:
+    """One line per campaign with spend, biggest spenders first."""
+    return _lines(
+        spend, cohort, key=lambda s: s.campaign_id, lead_key=lambda j: j.lead.campaign_id, campaigns=True
+    )
+
+
+def _lines(
+    spend: Sequence[Spend],
+    cohort: Sequence[Journey],
+    *,
+    key: Callable[[Spend], Hashable],
+    lead_key: Callable[[Journey], Hashable],
+    campaigns: bool,
+) -> tuple[CostLine, ...]:
+    groups: dict[Hashable, list[Spend]] = defaultdict(list)
+    for item in spend:
+        groups[key(item)].append(item)
+    tallies = _tallies(cohort, lead_key)
+    lines = []
+    for group_key, items in groups.items():
+        first = items[0]
+        leads, mqls, sqls, customers = tallies.get(group_key, (0, 0, 0, 0))
+        lines.append(
+            CostLine(
+                channel=first.channel,
+                campaign_id=first.campaign_id if campaigns else None,
+                campaign=first.campaign if campaigns else None,
+                spend=_by_currency(items),
+                leads=leads,
+                mqls=mqls,
+                sqls=sqls,
+                customers=customers,
+            )
+        )
+    return tuple(sorted(lines, key=_biggest_first))
+
+
+def _tallies(
+    cohort: Iterable[Journey], lead_key: Callable[[Journey], Hashable]
+) -> Mapping[Hashable, tuple[int, int, int, int]]:
+    """Leads, MQLs, SQLs and customers per key."""
+    groups: dict[Hashable, list[Journey]] = defaultdict(list)
+    for journey in cohort:
+        groups[lead_key(journey)].append(journey)
+    out = {}
+    for key, journeys in groups.items():
+        leads, mqls, sqls, _, customers = tally(journeys)
+        out[key] = (leads, mqls, sqls, customers)
+    return out
+
+
+def _by_currency(spend: Iterable[Spend]) -> tuple[Money, ...]:
+    sums: dict[str, int] = defaultdict(int)
+    for item in spend:
+        sums[item.currency] += item.amount_minor
+    return tuple(Money(c, sums[c]) for c in sorted(sums, key=lambda c: (c != DEFAULT_CURRENCY, c)))
+
+
+def _biggest_first(line: CostLine) -> tuple[bool, str, int, str, int]:
+    first = line.spend[0]
+    return (
+        first.currency != DEFAULT_CURRENCY,
+        first.currency,
+        -first.amount_minor,
+        line.channel,
+        line.campaign_id or 0,
+    )

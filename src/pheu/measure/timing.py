@@ -1,0 +1,67 @@
+"""How long leads take between stages: median and 90th percentile, in hours.
+
+A step's time is measured for the cohort leads that reached its later stage, from the moment they first
+reached the earlier stage to the moment they first reached the later one (see ``paths``: a stage skipped is
+passed through in no time, and moving back does not restart the clock). Lead-to-customer time runs from when
+the lead became a lead (its creation) to when it first reached Customer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from itertools import pairwise
+from typing import Any
+
+from pheu.lifecycle import Stage
+from pheu.measure.paths import FUNNEL, Journey
+from pheu.measure.stats import percentile, rounded
+
+STEPS: tuple[tuple[Stage, Stage], ...] = tuple(pairwise(FUNNEL))
+_HOUR = timedelta(hours=1)
+
+
+@dataclass(frozen=True, slots=True)
+class StepTime:
+    """Time from ``from_stage`` to ``to_stage`` over ``leads`` leads; ``None`` figures when there are none."""
+
+    name: str
+    from_stage: Stage
+    to_stage: Stage
+    leads: int
+    median_hours: float | None
+    p90_hours: float | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "from": self.from_stage.value,
+            "to": self.to_stage.value,
+            "leads": self.leads,
+            "median_hours": rounded(self.median_hours, 2),
+            "p90_hours": rounded(self.p90_hours, 2),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Times:
+    steps: tuple[StepTime, ...]
+    lead_to_customer: StepTime
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {step.name: step.to_dict() for step in self.steps}
+        out["lead_to_customer"] = self.lead_to_customer.to_dict()
+        return out
+
+
+def stage_times(cohort: Sequence[Journey]) -> Times:
+    """Median and p90 of each consecutive step, and of lead to customer, over the cohort."""
+    moved = [j for j in cohort if j.level > 0]
+    steps = tuple(_step(moved, f"{a}_to_{b}", a, b) for a, b in STEPS)
+    return Times(steps, _step(moved, "lead_to_customer", Stage.IQL, Stage.CUSTOMER))
+
+
+def _step(cohort: Iterable[Journey], name: str, earlier: Stage, later: Stage) -> StepTime:
+    """Reaching IQL is becoming a lead, so the IQL→Customer span is the lead-to-customer time."""
+    hours = [(j.reached[later] - j.reached[earlier]) / _HOUR for j in cohort if later in j.reached]
+    return StepTime(name, earlier, later, len(hours), percentile(hours, 0.5), percentile(hours, 0.9))
