@@ -31,7 +31,7 @@ from pheu.db import unit_of_work
 from pheu.measure.funnel import StageCount
 from pheu.measure.period import Period
 from pheu.measure.report import REVENUE_NOTE
-from pheu.services import duplicates
+from pheu.services import merges
 from pheu.services.errors import Invalid
 from pheu.services.reports import SPEND_NOT_SPLIT, Report, ReportFilters, build_report, default_period
 from pheu.store import Campaign, CampaignCost, Channel, Lead, StageChange, Team, User
@@ -123,7 +123,7 @@ def build(url: str) -> Ids:
         ids = Ids(rep1=rep1.id, south=south.id, c1=c1.id)
         principal = Principal(user_id=boss.id, name="boss", role=Role.ADMIN)
     with unit_of_work(url) as s:
-        duplicates.merge_leads(s, principal, keep, drop, t(3, 26))
+        merges.merge_leads(s, principal, keep, drop, t(3, 26))
     return ids
 
 

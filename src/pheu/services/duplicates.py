@@ -1,43 +1,33 @@
-"""Likely duplicates: finding leads that look like one person, and merging them only when a person says so.
+"""Likely duplicates: finding leads that look like one person, for a person to review.
 
 Look-alikes (fuzzy name + company, a phone one digit off…) are never merged automatically: ``scan`` only
-proposes pairs. A person then merges them (``merge_leads``) or dismisses the pair. A merge keeps everything it
-needs to be undone: the kept lead's old values, the dropped lead's whole row, and the ids of every row moved
-from one lead to the other, so ``undo_merge`` can put both leads back as they were.
+proposes pairs. A person then compares the two leads side by side and merges them (``pheu.services.merges``)
+or dismisses the pair. This module holds what both halves share: who may review, the fields a merge lets a
+person choose, and the merge policy the side-by-side view shows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import Table, delete, func, insert, select, update
+from sqlalchemy import func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from pheu.auth.roles import Principal, Role
 from pheu.capture.intake import MERGEABLE, ORIGIN_FIELDS
 from pheu.clean.dedupe import DuplicatePair, PersonKey, likely_duplicates
-from pheu.clean.search import fold, phone_search_forms, search_key
 from pheu.services import audit
-from pheu.services.errors import Conflict, Forbidden, Invalid, NotFound
-from pheu.store import Consent, DuplicateCandidate, Event, Lead, LeadMerge, RejectedRecord, StageChange
-from pheu.store.base import UTCDateTime
+from pheu.services.errors import Conflict, Forbidden, NotFound
+from pheu.store import Consent, DuplicateCandidate, Event, Lead, StageChange
 
 REVIEWERS: Final = frozenset({Role.ADMIN, Role.MARKETING, Role.SALES_MANAGER})
 # Fields a person picks from one lead or the other; list fields are always united.
 CHOOSABLE: Final = (*(f for f in MERGEABLE if f != "interests"), "owner_id")
 UNITED: Final = ("interests", "flags")
-# Rows that belong to a lead and follow it when it is merged into another, with the id list kept for undo.
-MOVED: Final[dict[str, Any]] = {
-    "events": Event,
-    "stage_changes": StageChange,
-    "rejected": RejectedRecord,
-    "merges": LeadMerge,
-}
-_CHUNK: Final = 5000
 
 
 def require_reviewer(principal: Principal) -> None:
@@ -91,20 +81,6 @@ class Comparison:
     keep: int  # the lead suggested to survive: the first touch, which holds the longer history
 
 
-@dataclass(frozen=True, slots=True)
-class MergeView:
-    merge: LeadMerge
-    kept_name: str
-    dropped_name: str | None
-    can_undo: bool
-
-
-@dataclass(frozen=True, slots=True)
-class UndoResult:
-    merge: LeadMerge
-    conflicts: list[str]  # fields changed again since the merge, left as they are now
-
-
 def scan(
     session: Session, now: datetime, principal: Principal | None = None, threshold: int = 90
 ) -> ScanResult:
@@ -121,7 +97,7 @@ def scan(
     known = {(a, b) for a, b in session.execute(pairs_stored)}
     new = [_candidate_row(p, now) for p in pairs if (p.a_id, p.b_id) not in known]
     if new:
-        session.execute(_insert_ignoring_known_pairs(session), new)
+        session.execute(insert_ignoring_known_pairs(session), new)
     return ScanResult(sum(len(v) for v in by_kind.values()), len(pairs), len(new))
 
 
@@ -149,12 +125,12 @@ def open_candidates(
 def compare(session: Session, principal: Principal, candidate_id: int) -> Comparison:
     """Both leads of a pair, every field side by side, with what the merge policy would take."""
     require_reviewer(principal)
-    candidate = _candidate(session, candidate_id)
+    candidate = find_candidate(session, candidate_id)
     a, b = _lead(session, candidate.lead_a_id), _lead(session, candidate.lead_b_id)
-    row_a, row_b = _row(session, a.id), _row(session, b.id)
+    row_a, row_b = lead_row(session, a.id), lead_row(session, b.id)
     defaults = default_choices(row_a, row_b)
     rows = [
-        FieldRow(name, row_a[name], row_b[name], not _same(row_a[name], row_b[name]), defaults.get(name))
+        FieldRow(name, row_a[name], row_b[name], not same_value(row_a[name], row_b[name]), defaults.get(name))
         for name in (*CHOOSABLE, *UNITED)
     ]
     first = a if (a.created_at, a.id) <= (b.created_at, b.id) else b
@@ -175,123 +151,10 @@ def default_choices(a: Mapping[str, Any], b: Mapping[str, Any]) -> dict[str, int
     return choices
 
 
-def merge_candidate(
-    session: Session,
-    principal: Principal,
-    candidate_id: int,
-    keep_id: int,
-    now: datetime,
-    choices: Mapping[str, int] | None = None,
-) -> LeadMerge:
-    """Merge an open pair, keeping ``keep_id`` (one of the two)."""
-    require_reviewer(principal)
-    candidate = _candidate(session, candidate_id, open_only=True)
-    pair = (candidate.lead_a_id, candidate.lead_b_id)
-    if keep_id not in pair:
-        raise Invalid(f"Lead {keep_id} is not one of this pair {pair}.", code="not_in_pair", field="keep")
-    drop_id = pair[1] if keep_id == pair[0] else pair[0]
-    return merge_leads(session, principal, keep_id, drop_id, now, choices)
-
-
-def merge_leads(
-    session: Session,
-    principal: Principal,
-    keep_id: int,
-    drop_id: int,
-    now: datetime,
-    choices: Mapping[str, int] | None = None,
-) -> LeadMerge:
-    """Fold lead ``drop_id`` into ``keep_id``: fields as chosen (``choices`` maps a field to the id of the lead
-    whose value to keep; the rest follow ``default_choices``), lists united, and the dropped lead's events,
-    stage moves, consents (the newer answer per purpose wins), rejected records and merge history moved to the
-    kept lead. The dropped lead is then deleted; the returned ``LeadMerge`` holds all it takes to undo."""
-    require_reviewer(principal)
-    if keep_id == drop_id:
-        raise Invalid("A lead cannot be merged into itself.", code="same_lead", field="keep")
-    keep, drop = _row(session, keep_id), _row(session, drop_id)
-    if keep["kind"] != drop["kind"]:
-        raise Invalid("A job applicant and a sales lead cannot be merged.", code="kinds_differ")
-    wanted = default_choices(keep, drop) | {
-        k: v for k, v in (choices or {}).items() if k in CHOOSABLE and v in (keep_id, drop_id)
-    }
-    values = {name: (drop if wanted[name] == drop_id else keep)[name] for name in CHOOSABLE}
-    values["interests"] = _united(keep["interests"], drop["interests"])
-    values["flags"] = sorted({*(keep["flags"] or []), *(drop["flags"] or [])})
-    changes = {k: [keep[k], v] for k, v in values.items() if not _same(keep[k], v)}
-    snapshot: dict[str, Any] = {k: keep[k] for k in changes}
-    snapshot |= {"_updated_at": keep["updated_at"].isoformat(), "_dropped": _jsonable(drop, Lead.__table__)}
-    snapshot["_consents"] = _merge_consents(session, keep_id, drop_id)
-    snapshot["_candidates"] = _candidates_of(session, drop_id)
-    snapshot["_moved"] = {name: _move(session, model, drop_id, keep_id) for name, model in MOVED.items()}
-    session.execute(delete(Lead).where(Lead.id == drop_id))
-    _write_lead(session, keep_id, {**keep, **values}, now)
-    merge = LeadMerge(
-        lead_id=keep_id,
-        merged_lead_id=drop_id,
-        source="review",
-        matched_on="person",
-        at=now,
-        actor_label=principal.label,
-        changes=changes,
-        snapshot=snapshot,
-    )
-    session.add(merge)
-    session.flush()
-    audit.record(
-        session,
-        at=now,
-        actor=principal,
-        action="merge",
-        entity="lead",
-        entity_id=keep_id,
-        changes={"merge_id": merge.id, "merged_lead_id": drop_id, "fields": changes},
-    )
-    return merge
-
-
-def undo_merge(session: Session, principal: Principal, merge_id: int, now: datetime) -> UndoResult:
-    """Undo a merge, newest first per lead. A two-lead merge brings the dropped lead back with its own rows;
-    the kept lead's fields go back to their old values unless they were changed again since (those are
-    listed in ``conflicts`` and left alone)."""
-    require_reviewer(principal)
-    merge = session.get(LeadMerge, merge_id)
-    if merge is None:
-        raise NotFound(f"No merge with id {merge_id}.")
-    if merge.reverted_at is not None:
-        raise Conflict(f"Merge {merge_id} was already undone.", code="already_undone")
-    later = session.scalar(
-        select(func.min(LeadMerge.id)).where(
-            LeadMerge.lead_id == merge.lead_id,
-            LeadMerge.merged_lead_id.is_not(None),
-            LeadMerge.reverted_at.is_(None),
-            LeadMerge.id > merge.id,
-        )
-    )
-    if later is not None:
-        raise Conflict(
-            f"Lead {merge.lead_id} was merged again later: undo merge {later} first.", code="merged_again"
-        )
-    keep = _row(session, merge.lead_id)
-    if merge.merged_lead_id is not None:
-        _restore_dropped(session, merge)
-    conflicts = _restore_fields(session, merge, keep, now)
-    merge.reverted_at = now
-    audit.record(
-        session,
-        at=now,
-        actor=principal,
-        action="unmerge",
-        entity="lead",
-        entity_id=merge.lead_id,
-        changes={"merge_id": merge.id, "merged_lead_id": merge.merged_lead_id, "conflicts": conflicts},
-    )
-    return UndoResult(merge, conflicts)
-
-
 def dismiss(session: Session, principal: Principal, candidate_id: int, now: datetime) -> DuplicateCandidate:
     """Not the same person: the pair is closed and a later scan will not propose it again."""
     require_reviewer(principal)
-    candidate = _candidate(session, candidate_id, open_only=True)
+    candidate = find_candidate(session, candidate_id, open_only=True)
     candidate.status, candidate.decided_at, candidate.decided_by = "dismissed", now, principal.user_id
     audit.record(
         session,
@@ -305,32 +168,40 @@ def dismiss(session: Session, principal: Principal, candidate_id: int, now: date
     return candidate
 
 
-def history(session: Session, principal: Principal, *, limit: int = 50) -> list[MergeView]:
-    """Recent merges, automatic and reviewed, newest first, each saying whether it can be undone now."""
-    require_reviewer(principal)
-    rows = session.execute(
-        select(LeadMerge, Lead.full_name, Lead.email, Lead.phone)
-        .join(Lead, Lead.id == LeadMerge.lead_id)
-        .order_by(LeadMerge.id.desc())
-        .limit(limit)
-    )
-    views: list[MergeView] = []
-    absorbed: set[int] = set()  # leads with a newer two-lead merge still in place
-    for merge, name, email, phone in rows:
-        dropped = merge.snapshot.get("_dropped") if merge.merged_lead_id is not None else None
-        views.append(
-            MergeView(
-                merge,
-                name or email or phone or "",
-                (dropped.get("full_name") or dropped.get("email") or dropped.get("phone") or "")
-                if dropped
-                else None,
-                merge.reverted_at is None and merge.lead_id not in absorbed,
-            )
+def insert_ignoring_known_pairs(session: Session) -> Any:
+    """Two scans at once must not fail on the pair they both found: the unique pair constraint arbitrates."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert(DuplicateCandidate).on_conflict_do_nothing(
+            index_elements=["lead_a_id", "lead_b_id"]
         )
-        if merge.merged_lead_id is not None and merge.reverted_at is None:
-            absorbed.add(merge.lead_id)
-    return views
+    if dialect == "sqlite":
+        return sqlite.insert(DuplicateCandidate).on_conflict_do_nothing()
+    return insert(DuplicateCandidate)
+
+
+def find_candidate(session: Session, candidate_id: int, *, open_only: bool = False) -> DuplicateCandidate:
+    """The pair behind ``candidate_id``; ``NotFound`` if there is none, ``Conflict`` (code
+    ``already_decided``) when ``open_only`` and it was already merged or dismissed."""
+    candidate = session.get(DuplicateCandidate, candidate_id)
+    if candidate is None:
+        raise NotFound(f"No duplicate candidate with id {candidate_id}.")
+    if open_only and candidate.status != "open":
+        raise Conflict(f"This pair was already decided ({candidate.status}).", code="already_decided")
+    return candidate
+
+
+def lead_row(session: Session, lead_id: int) -> dict[str, Any]:
+    """A lead as its plain column values (no relationships loaded), or ``NotFound``."""
+    found = session.execute(select(Lead.__table__).where(Lead.id == lead_id)).mappings().first()
+    if found is None:
+        raise NotFound(f"No lead with id {lead_id}.")
+    return dict(found)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two field values count as equal for a merge: blanks (None, "", [], {}) are all alike."""
+    return (a or None) == (b or None) if not isinstance(a, int | float) else a == b
 
 
 def _candidate_row(pair: DuplicatePair, now: datetime) -> dict[str, Any]:
@@ -345,39 +216,11 @@ def _candidate_row(pair: DuplicatePair, now: datetime) -> dict[str, Any]:
     }
 
 
-def _insert_ignoring_known_pairs(session: Session) -> Any:
-    """Two scans at once must not fail on the pair they both found: the unique pair constraint arbitrates."""
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(DuplicateCandidate).on_conflict_do_nothing(
-            index_elements=["lead_a_id", "lead_b_id"]
-        )
-    if dialect == "sqlite":
-        return sqlite.insert(DuplicateCandidate).on_conflict_do_nothing()
-    return insert(DuplicateCandidate)
-
-
-def _candidate(session: Session, candidate_id: int, *, open_only: bool = False) -> DuplicateCandidate:
-    candidate = session.get(DuplicateCandidate, candidate_id)
-    if candidate is None:
-        raise NotFound(f"No duplicate candidate with id {candidate_id}.")
-    if open_only and candidate.status != "open":
-        raise Conflict(f"This pair was already decided ({candidate.status}).", code="already_decided")
-    return candidate
-
-
 def _lead(session: Session, lead_id: int) -> Lead:
     lead = session.get(Lead, lead_id)
     if lead is None:
         raise NotFound(f"No lead with id {lead_id}.")
     return lead
-
-
-def _row(session: Session, lead_id: int) -> dict[str, Any]:
-    found = session.execute(select(Lead.__table__).where(Lead.id == lead_id)).mappings().first()
-    if found is None:
-        raise NotFound(f"No lead with id {lead_id}.")
-    return dict(found)
 
 
 def _side(session: Session, lead: Lead) -> Side:
@@ -389,131 +232,5 @@ def _side(session: Session, lead: Lead) -> Side:
     return Side(lead, count(Event), count(StageChange), count(Consent))
 
 
-def _write_lead(session: Session, lead_id: int, state: Mapping[str, Any], now: datetime) -> None:
-    session.execute(
-        update(Lead)
-        .where(Lead.id == lead_id)
-        .values(
-            **{k: state[k] for k in (*CHOOSABLE, *UNITED)},
-            updated_at=now,
-            search_key=search_key(
-                state["full_name"], state["email"], phone_search_forms(state["phone"]), state["company"]
-            ),
-            name_key=fold(state["full_name"] or state["email"] or ""),
-        )
-    )
-
-
-def _move(session: Session, model: Any, from_id: int, to_id: int) -> list[int]:
-    stmt = update(model).where(model.lead_id == from_id).values(lead_id=to_id).returning(model.id)
-    return sorted(int(i) for i in session.scalars(stmt))
-
-
-def _merge_consents(session: Session, keep_id: int, drop_id: int) -> list[dict[str, Any]]:
-    """Apply the newer answer per purpose to the kept lead; return both leads' consent rows as they were."""
-    rows = [
-        dict(r)
-        for r in session.execute(
-            select(Consent.__table__).where(Consent.lead_id.in_((keep_id, drop_id)))
-        ).mappings()
-    ]
-    kept = {r["purpose"]: r for r in rows if r["lead_id"] == keep_id}
-    for row in (r for r in rows if r["lead_id"] == drop_id):
-        mine = kept.get(row["purpose"])
-        if mine is None:
-            session.execute(update(Consent).where(Consent.id == row["id"]).values(lead_id=keep_id))
-        elif row["at"] > mine["at"]:
-            answer = {k: row[k] for k in ("granted", "at", "source", "text")}
-            session.execute(update(Consent).where(Consent.id == mine["id"]).values(**answer))
-    return [_jsonable(r, Consent.__table__) for r in rows]
-
-
-def _candidates_of(session: Session, lead_id: int) -> list[dict[str, Any]]:
-    table = DuplicateCandidate.__table__
-    stmt = select(table).where((table.c.lead_a_id == lead_id) | (table.c.lead_b_id == lead_id))
-    return [_jsonable(dict(r), table) for r in session.execute(stmt).mappings()]
-
-
-def _restore_dropped(session: Session, merge: LeadMerge) -> None:
-    snapshot, keep_id, drop_id = merge.snapshot, merge.lead_id, int(merge.merged_lead_id or 0)
-    if session.get(Lead, drop_id) is not None:
-        raise Conflict(
-            f"Lead id {drop_id} is in use again; the merged lead cannot come back.", code="id_reused"
-        )
-    session.execute(insert(Lead).values(**_from_json(snapshot["_dropped"], Lead.__table__)))
-    for name, model in MOVED.items():
-        for ids in _chunks(snapshot["_moved"].get(name, [])):
-            session.execute(
-                update(model).where(model.id.in_(ids), model.lead_id == keep_id).values(lead_id=drop_id)
-            )
-    consents = [_from_json(r, Consent.__table__) for r in snapshot["_consents"]]
-    session.execute(delete(Consent).where(Consent.id.in_([c["id"] for c in consents])))
-    if consents:
-        session.execute(insert(Consent), consents)
-    existing = set(session.scalars(select(Lead.id).where(Lead.id.in_(_pair_leads(snapshot["_candidates"])))))
-    candidates = [
-        _from_json(c, DuplicateCandidate.__table__)
-        for c in snapshot["_candidates"]
-        if {c["lead_a_id"], c["lead_b_id"]} <= existing
-    ]
-    if candidates:
-        session.execute(_insert_ignoring_known_pairs(session), candidates)
-
-
-def _restore_fields(session: Session, merge: LeadMerge, keep: dict[str, Any], now: datetime) -> list[str]:
-    columns = Lead.__table__.columns
-    restore: dict[str, Any] = {}
-    conflicts: list[str] = []
-    for name, (_old, new) in merge.changes.items():
-        if name not in columns or name not in merge.snapshot:
-            continue
-        if _same(keep[name], new):
-            restore[name] = merge.snapshot[name]
-        else:
-            conflicts.append(name)
-    untouched = not conflicts and keep["updated_at"] == merge.at and "_updated_at" in merge.snapshot
-    updated_at = datetime.fromisoformat(merge.snapshot["_updated_at"]) if untouched else now
-    _write_lead(session, merge.lead_id, {**keep, **restore}, updated_at)
-    return sorted(conflicts)
-
-
-def _pair_leads(candidates: Sequence[Mapping[str, Any]]) -> set[int]:
-    return {int(c[k]) for c in candidates for k in ("lead_a_id", "lead_b_id")}
-
-
-def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
-    for start in range(0, len(ids), _CHUNK):
-        yield list(ids[start : start + _CHUNK])
-
-
-def _jsonable(row: Mapping[str, Any], table: Table | Any) -> dict[str, Any]:
-    return {c.name: _json_value(row[c.name]) for c in table.columns}
-
-
-def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _from_json(data: Mapping[str, Any], table: Table | Any) -> dict[str, Any]:
-    """A row back from its snapshot: ISO strings become aware datetimes again where the column holds a time."""
-    out: dict[str, Any] = {}
-    for column in table.columns:
-        value = data.get(column.name)
-        if isinstance(column.type, UTCDateTime) and isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        out[column.name] = value
-    return out
-
-
-def _united(a: Sequence[Any] | None, b: Sequence[Any] | None) -> list[Any]:
-    out = list(a or [])
-    out += [item for item in (b or []) if item not in out]
-    return out
-
-
 def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str | list | dict) and not value)
-
-
-def _same(a: Any, b: Any) -> bool:
-    return (a or None) == (b or None) if not isinstance(a, int | float) else a == b

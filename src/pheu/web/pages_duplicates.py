@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from pheu.db import unit_of_work
 from pheu.i18n import N_
 from pheu.services import duplicates
+from pheu.services import merges as merging
 from pheu.services.errors import Conflict, Invalid, NotFound, ServiceError
 from pheu.web.auth import CurrentViewer, request_locale
 from pheu.web.csrf import csrf_protect
@@ -118,7 +119,7 @@ def scan(request: Request, viewer: CurrentViewer) -> Response:
 @router.get("/duplicates/merges")
 def merge_history(request: Request, viewer: CurrentViewer) -> Response:
     with unit_of_work(request.app.state.db_url) as session:
-        merges = duplicates.history(session, viewer.principal, limit=100)
+        merges = merging.history(session, viewer.principal, limit=100)
         return render(request, "duplicates/merges.html", _shared({"merges": merges}, "merges"))
 
 
@@ -145,7 +146,7 @@ async def merge(request: Request, candidate_id: int, viewer: CurrentViewer) -> R
     return await run_in_threadpool(
         _run,
         request,
-        lambda s: duplicates.merge_candidate(s, viewer.principal, candidate_id, int(keep), _now(), choices),
+        lambda s: merging.merge_candidate(s, viewer.principal, candidate_id, int(keep), _now(), choices),
         N_("The two leads were merged. You can undo this in the merge history."),
         ("/duplicates/merges", f"/duplicates/{candidate_id}"),
     )
@@ -165,7 +166,7 @@ def dismiss(request: Request, candidate_id: int, viewer: CurrentViewer) -> Respo
 def undo(request: Request, merge_id: int, viewer: CurrentViewer) -> Response:
     return _run(
         request,
-        lambda s: duplicates.undo_merge(s, viewer.principal, merge_id, _now()),
+        lambda s: merging.undo_merge(s, viewer.principal, merge_id, _now()),
         N_("The merge was undone."),
         ("/duplicates/merges", "/duplicates/merges"),
     )
@@ -181,7 +182,7 @@ def _run(request: Request, action: Callable[[Session], object], done: str, urls:
         flash(request, "danger", refusal(request, exc))
         return RedirectResponse(urls[1], status_code=303)
     message = tr(request, done)
-    if isinstance(result, duplicates.UndoResult) and result.conflicts:
+    if isinstance(result, merging.UndoResult) and result.conflicts:
         names = ", ".join(tr(request, FIELD_LABELS.get(f, f)) for f in result.conflicts)
         message += " " + tr(
             request, N_("Changed again since the merge, so left as they are: %(fields)s."), fields=names

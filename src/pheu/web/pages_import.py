@@ -18,9 +18,9 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 
 from pheu.db import unit_of_work
 from pheu.i18n import N_
-from pheu.services import import_jobs
+from pheu.services import import_jobs, import_preview, uploads
 from pheu.services.errors import Invalid
-from pheu.services.import_jobs import Choices, ChoicesInvalid, FileView
+from pheu.services.import_preview import Choices, ChoicesInvalid, FileView
 from pheu.web import labels, queries
 from pheu.web.auth import CurrentViewer
 from pheu.web.csrf import csrf_protect
@@ -129,7 +129,7 @@ def choices_from(data: FormData, view: FileView) -> Choices:
 
 
 def _root(request: Request) -> Path:
-    return import_jobs.uploads_folder(request.app.state.db_url)
+    return uploads.uploads_folder(request.app.state.db_url)
 
 
 def _labels() -> dict[str, Any]:
@@ -148,23 +148,23 @@ def import_list(request: Request, viewer: CurrentViewer) -> Response:
 
 @router.get("/imports/new")
 def new_import(request: Request, viewer: CurrentViewer) -> Response:
-    import_jobs.require_importer(viewer.principal)
+    uploads.require_importer(viewer.principal)
     return render(request, "imports/new.html", _labels())
 
 
 @router.post("/imports/upload")
 async def upload(request: Request, viewer: CurrentViewer) -> Response:
     """Step 1. The body is spooled to disk by the form parser and copied in blocks: never whole in memory."""
-    import_jobs.require_importer(viewer.principal)
+    uploads.require_importer(viewer.principal)
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > import_jobs.MAX_UPLOAD_BYTES + MULTIPART_SLACK:
+    if declared.isdigit() and int(declared) > uploads.MAX_UPLOAD_BYTES + MULTIPART_SLACK:
         return _upload_refused(request, "upload_too_large", status=413)
     file = (await request.form()).get("file")
     if not isinstance(file, UploadFile) or not file.filename:
         return _upload_refused(request, "missing")
     try:
         saved = await run_in_threadpool(
-            import_jobs.save_upload, viewer.principal, file.file, file.filename, _root(request), _now()
+            uploads.save_upload, viewer.principal, file.file, file.filename, _root(request), _now()
         )
     except Invalid as exc:
         detail = exc.message if exc.code == "upload_unreadable" else None
@@ -183,24 +183,24 @@ def _upload_refused(request: Request, code: str, *, detail: str | None = None, s
 @router.get("/imports/new/{token}")
 def mapping(request: Request, token: str, viewer: CurrentViewer) -> Response:
     """Step 2, as the file suggests it."""
-    view = import_jobs.describe(import_jobs.find_upload(viewer.principal, _root(request), token))
+    view = import_preview.describe(uploads.find_upload(viewer.principal, _root(request), token))
     return _mapping(request, view, Choices.suggested(view))
 
 
 @router.post("/imports/new/{token}")
 def mapping_again(request: Request, token: str, viewer: CurrentViewer, data: Posted) -> Response:
     """Step 2 again, back from the preview with the person's choices kept."""
-    view = import_jobs.describe(import_jobs.find_upload(viewer.principal, _root(request), token))
+    view = import_preview.describe(uploads.find_upload(viewer.principal, _root(request), token))
     return _mapping(request, view, choices_from(data, view))
 
 
 @router.post("/imports/new/{token}/preview")
 def preview(request: Request, token: str, viewer: CurrentViewer, data: Posted) -> Response:
     """Step 3: the first rows cleaned as they would land; nothing is written."""
-    view = import_jobs.describe(import_jobs.find_upload(viewer.principal, _root(request), token))
+    view = import_preview.describe(uploads.find_upload(viewer.principal, _root(request), token))
     choices = choices_from(data, view)
     try:
-        result = import_jobs.preview(request.app.state.db_url, viewer.principal, view.upload, choices)
+        result = import_preview.preview(request.app.state.db_url, viewer.principal, view.upload, choices)
     except ChoicesInvalid as exc:
         return _mapping(request, view, choices, exc.problems)
     context = {**_labels(), "view": view, "choices": choices, "preview": result}
@@ -210,8 +210,8 @@ def preview(request: Request, token: str, viewer: CurrentViewer, data: Posted) -
 @router.post("/imports/new/{token}/run")
 def run(request: Request, token: str, viewer: CurrentViewer, data: Posted) -> Response:
     """Step 4: start the import in the background and go to its progress page."""
-    upload = import_jobs.find_upload(viewer.principal, _root(request), token)
-    view = import_jobs.describe(upload)
+    upload = uploads.find_upload(viewer.principal, _root(request), token)
+    view = import_preview.describe(upload)
     choices = choices_from(data, view)
     try:
         import_id = import_jobs.start(request.app.state.db_url, viewer.principal, upload, choices, _now())
@@ -219,12 +219,12 @@ def run(request: Request, token: str, viewer: CurrentViewer, data: Posted) -> Re
         return _mapping(request, view, choices, exc.problems)
     except Invalid as exc:  # the import refused what the checks let through
         code = "required" if exc.field == "provenance" else "unknown"
-        return _mapping(request, view, choices, [import_jobs.Problem(exc.field or "mapping", code)])
+        return _mapping(request, view, choices, [import_preview.Problem(exc.field or "mapping", code)])
     return RedirectResponse(f"/imports/{import_id}", status_code=303)
 
 
 def _mapping(
-    request: Request, view: FileView, choices: Choices, problems: list[import_jobs.Problem] | None = None
+    request: Request, view: FileView, choices: Choices, problems: list[import_preview.Problem] | None = None
 ) -> Response:
     errors = {p.field: tr(request, PROBLEMS.get(f"{p.field}:{p.code}", PROBLEMS["mapping:unknown"]))
               for p in problems or []}  # fmt: skip

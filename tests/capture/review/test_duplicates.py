@@ -18,6 +18,7 @@ from pheu.cli import app
 from pheu.db import unit_of_work
 from pheu.lifecycle import ActorType, Stage
 from pheu.services import duplicates, events, leads, stages
+from pheu.services import merges as merging
 from pheu.services.errors import Conflict, Forbidden
 from pheu.services.schemas import ConsentIn, EventIn, LeadPatch
 from pheu.store import (
@@ -131,7 +132,7 @@ def test_sales_reps_cannot_review_duplicates(people: People, db_url: str) -> Non
     with unit_of_work(db_url) as s, pytest.raises(Forbidden):
         duplicates.open_candidates(s, people.rep)
     with unit_of_work(db_url) as s, pytest.raises(Forbidden):
-        duplicates.merge_leads(s, people.rep, people.anh, people.anh_again, NOW)
+        merging.merge_leads(s, people.rep, people.anh, people.anh_again, NOW)
 
 
 def test_the_side_by_side_view_defaults_to_filling_blanks_and_the_newest_value(
@@ -157,7 +158,7 @@ def test_merging_moves_everything_to_the_kept_lead_and_undo_restores_exactly(
     before = dump(db_url)
     with unit_of_work(db_url) as s:
         pair = s.scalars(select(DuplicateCandidate)).one()
-        merge = duplicates.merge_candidate(
+        merge = merging.merge_candidate(
             s, people.admin, pair.id, people.anh, NOW + timedelta(hours=1), {"full_name": people.anh}
         )
         merge_id = merge.id
@@ -180,24 +181,24 @@ def test_merging_moves_everything_to_the_kept_lead_and_undo_restores_exactly(
         assert merge.changes["phone"] == [None, "+84912345678"]
         assert kept.search_key.find("0912345678") >= 0
     with unit_of_work(db_url) as s:
-        assert duplicates.undo_merge(s, people.admin, merge_id, NOW + timedelta(hours=2)).conflicts == []
+        assert merging.undo_merge(s, people.admin, merge_id, NOW + timedelta(hours=2)).conflicts == []
     after = dump(db_url)
     merges = after.pop("lead_merges")
     assert after == {k: v for k, v in before.items() if k != "lead_merges"}
     assert [m for m in merges if m["id"] != merge_id] == before["lead_merges"]
     with unit_of_work(db_url) as s, pytest.raises(Conflict):
-        duplicates.undo_merge(s, people.admin, merge_id, NOW)
+        merging.undo_merge(s, people.admin, merge_id, NOW)
 
 
 def test_undo_leaves_fields_changed_since_the_merge(people: People, db_url: str) -> None:
     with unit_of_work(db_url) as s:
-        merge_id = duplicates.merge_leads(s, people.admin, people.anh, people.anh_again, NOW).id
+        merge_id = merging.merge_leads(s, people.admin, people.anh, people.anh_again, NOW).id
     with unit_of_work(db_url) as s:
         leads.update_lead(
             s, people.admin, people.anh, LeadPatch(job_title="Chủ tịch"), NOW + timedelta(hours=1)
         )
     with unit_of_work(db_url) as s:
-        result = duplicates.undo_merge(s, people.admin, merge_id, NOW + timedelta(hours=2))
+        result = merging.undo_merge(s, people.admin, merge_id, NOW + timedelta(hours=2))
     assert result.conflicts == ["job_title"]
     with unit_of_work(db_url) as s:
         kept, back = s.get(Lead, people.anh), s.get(Lead, people.anh_again)
@@ -210,7 +211,7 @@ def test_an_automatic_merge_is_undone_field_by_field(people: People, db_url: str
     with unit_of_work(db_url) as s:
         merge = s.scalars(select(LeadMerge)).one()
         assert merge.lead_id == people.anh_again and merge.merged_lead_id is None
-        duplicates.undo_merge(s, people.admin, merge.id, NOW)
+        merging.undo_merge(s, people.admin, merge.id, NOW)
     with unit_of_work(db_url) as s:
         lead = s.get(Lead, people.anh_again)
         assert lead is not None and lead.city is None and lead.full_name == "Nguyen Van Anh"
@@ -219,16 +220,16 @@ def test_an_automatic_merge_is_undone_field_by_field(people: People, db_url: str
 def test_an_older_merge_waits_for_the_newer_merge_of_the_same_lead(people: People, db_url: str) -> None:
     with unit_of_work(db_url) as s:
         auto = s.scalars(select(LeadMerge)).one().id
-        reviewed = duplicates.merge_leads(s, people.admin, people.anh_again, people.anh, NOW).id
+        reviewed = merging.merge_leads(s, people.admin, people.anh_again, people.anh, NOW).id
     with unit_of_work(db_url) as s:
-        views = {v.merge.id: v for v in duplicates.history(s, people.admin)}
+        views = {v.merge.id: v for v in merging.history(s, people.admin)}
         assert (views[reviewed].can_undo, views[auto].can_undo) == (True, False)
         with pytest.raises(Conflict) as refused:
-            duplicates.undo_merge(s, people.admin, auto, NOW)
+            merging.undo_merge(s, people.admin, auto, NOW)
         assert refused.value.code == "merged_again"
     with unit_of_work(db_url) as s:
-        duplicates.undo_merge(s, people.admin, reviewed, NOW)
-        duplicates.undo_merge(s, people.admin, auto, NOW)
+        merging.undo_merge(s, people.admin, reviewed, NOW)
+        merging.undo_merge(s, people.admin, auto, NOW)
 
 
 def test_the_cli_scans_and_prints_counts(people: People, db_url: str) -> None:

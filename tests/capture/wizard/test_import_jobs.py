@@ -12,9 +12,9 @@ from sqlalchemy import select
 from pheu.capture import imports
 from pheu.capture.files.mapping import TARGETS
 from pheu.db import unit_of_work
-from pheu.services import import_jobs
+from pheu.services import import_jobs, import_preview, uploads
 from pheu.services.errors import Forbidden, Invalid, NotFound
-from pheu.services.import_jobs import Choices, ChoicesInvalid, Problem
+from pheu.services.import_preview import Choices, ChoicesInvalid, Problem
 from pheu.store import Import, Lead
 from pheu.web.pages_import import TARGET_GROUPS, TARGET_LABELS
 from tests.capture.wizard.conftest import ROWS, Shop, build_shop, counts, vietnamese_csv
@@ -27,19 +27,19 @@ def shop(db_url: str) -> Shop:
     return build_shop(db_url)
 
 
-def upload(shop: Shop, tmp_path: Path, content: bytes, name: str = "khach.csv") -> import_jobs.Upload:
-    return import_jobs.save_upload(shop.marketer, io.BytesIO(content), name, tmp_path / "uploads", NOW)
+def upload(shop: Shop, tmp_path: Path, content: bytes, name: str = "khach.csv") -> uploads.Upload:
+    return uploads.save_upload(shop.marketer, io.BytesIO(content), name, tmp_path / "uploads", NOW)
 
 
-def suggested(saved: import_jobs.Upload, **changes: object) -> Choices:
-    base = Choices.suggested(import_jobs.describe(saved))
+def suggested(saved: uploads.Upload, **changes: object) -> Choices:
+    base = Choices.suggested(import_preview.describe(saved))
     return Choices(**{**{f: getattr(base, f) for f in base.__dataclass_fields__}, **changes})  # type: ignore[arg-type]
 
 
 def test_the_preview_knows_who_is_already_here_and_writes_nothing(shop: Shop, tmp_path: Path) -> None:
     add_lead(shop.url, shop.admin, NOW, full_name="Nguyễn Văn Anh", phone="0901234567")
     saved = upload(shop, tmp_path, vietnamese_csv())
-    result = import_jobs.preview(shop.url, shop.marketer, saved, suggested(saved, channel="seo"))
+    result = import_preview.preview(shop.url, shop.marketer, saved, suggested(saved, channel="seo"))
     by_line = {row.line: row for row in result.rows}
     assert (by_line[2].status, by_line[2].merges_with) == ("merge", None)  # a lead already in Phễu
     assert by_line[3].status == "new" and by_line[3].phone == "+84912345678"
@@ -55,7 +55,7 @@ def test_a_run_lands_every_row_with_the_persons_name_order(shop: Shop, tmp_path:
         ["Trần", "Bình", "binh@congty.vn"],
     ]
     saved = upload(shop, tmp_path, vietnamese_csv(rows))
-    assert Choices.suggested(import_jobs.describe(saved)).family_name_first  # the Vietnamese guess
+    assert Choices.suggested(import_preview.describe(saved)).family_name_first  # the Vietnamese guess
     import_id = import_jobs.start(
         shop.url, shop.marketer, saved, suggested(saved, family_name_first=False), NOW
     )
@@ -105,7 +105,7 @@ def test_choices_that_cannot_run_say_what_to_fix(shop: Shop, tmp_path: Path) -> 
     }
     for problem, choices in cases.items():
         with pytest.raises(ChoicesInvalid) as refused:
-            import_jobs.preview(shop.url, shop.marketer, saved, choices)
+            import_preview.preview(shop.url, shop.marketer, saved, choices)
         assert problem in refused.value.problems
     assert counts(shop.url) == (0, 0, 0)
 
@@ -113,21 +113,19 @@ def test_choices_that_cannot_run_say_what_to_fix(shop: Shop, tmp_path: Path) -> 
 def test_uploads_belong_to_whoever_sent_them(shop: Shop, tmp_path: Path) -> None:
     saved = upload(shop, tmp_path, vietnamese_csv())
     root = tmp_path / "uploads"
-    assert import_jobs.find_upload(shop.marketer, root, saved.token).path.read_bytes() == vietnamese_csv()
+    assert uploads.find_upload(shop.marketer, root, saved.token).path.read_bytes() == vietnamese_csv()
     with pytest.raises(NotFound):
-        import_jobs.find_upload(shop.admin, root, saved.token)
+        uploads.find_upload(shop.admin, root, saved.token)
     with pytest.raises(NotFound):
-        import_jobs.find_upload(shop.marketer, root, "../" + saved.token)
+        uploads.find_upload(shop.marketer, root, "../" + saved.token)
     with pytest.raises(Forbidden):
-        import_jobs.save_upload(shop.rep, io.BytesIO(b"a;b\n1;2\n"), "x.csv", root, NOW)
+        uploads.save_upload(shop.rep, io.BytesIO(b"a;b\n1;2\n"), "x.csv", root, NOW)
 
 
 def test_a_large_upload_is_refused_without_keeping_anything(shop: Shop, tmp_path: Path) -> None:
     root = tmp_path / "uploads"
     with pytest.raises(Invalid) as refused:
-        import_jobs.save_upload(
-            shop.marketer, io.BytesIO(vietnamese_csv() * 50), "to.csv", root, NOW, limit=1000
-        )
+        uploads.save_upload(shop.marketer, io.BytesIO(vietnamese_csv() * 50), "to.csv", root, NOW, limit=1000)
     assert refused.value.code == "upload_too_large"
     assert list(root.iterdir()) == []
 
@@ -144,7 +142,7 @@ def test_a_large_upload_is_refused_without_keeping_anything(shop: Shop, tmp_path
     ],
 )
 def test_uploaded_file_names_are_made_safe(sent: str, kept: str) -> None:
-    assert import_jobs.safe_filename(sent) == kept
+    assert uploads.safe_filename(sent) == kept
 
 
 def test_every_target_can_be_chosen_and_has_a_label() -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from pheu.services import import_jobs
+from pheu.services import import_jobs, uploads
 from tests.capture.wizard.conftest import (
     ROWS,
     Shop,
@@ -62,7 +62,7 @@ def test_the_preview_shows_each_row_as_it_would_land_and_writes_nothing(wizard: 
 
 def test_a_run_imports_every_row_and_its_rejected_rows_download_safely(wizard: Wizard) -> None:
     page = wizard.upload("khach.csv", vietnamese_csv())
-    upload_folder = import_jobs.uploads_folder(wizard.url) / page.rsplit("/", 1)[-1]
+    upload_folder = uploads.uploads_folder(wizard.url) / page.rsplit("/", 1)[-1]
     started = wizard.client.post(f"{page}/run", data=wizard.form(page, channel="seo"))
     assert started.status_code == 303
     progress_page = str(started.headers["location"])
@@ -125,7 +125,7 @@ def test_files_that_are_not_tables_are_refused_with_a_reason(wizard: Wizard) -> 
     assert old_excel.status_code == 422 and ".xls" in old_excel.text
     wrong_type = wizard.post_file("anh.png", b"\x89PNG")
     assert wrong_type.status_code == 422 and ".tsv" in wrong_type.text
-    assert not any(import_jobs.uploads_folder(wizard.url).glob("*/*.csv"))
+    assert not any(uploads.uploads_folder(wizard.url).glob("*/*.csv"))
 
 
 def test_an_upload_larger_than_the_limit_is_refused_before_it_is_read(
@@ -133,7 +133,7 @@ def test_an_upload_larger_than_the_limit_is_refused_before_it_is_read(
 ) -> None:
     from pheu.web import pages_import
 
-    monkeypatch.setattr(import_jobs, "MAX_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(uploads, "MAX_UPLOAD_BYTES", 1000)
     monkeypatch.setattr(pages_import, "MULTIPART_SLACK", 100)
     response = wizard.post_file("to.csv", vietnamese_csv(ROWS * 20))
     assert response.status_code == 413 and "200 MB" in response.text
@@ -148,7 +148,7 @@ def test_only_admins_and_marketers_import(client: TestClient) -> None:
 
 def test_an_upload_without_the_csrf_token_is_refused(wizard: Wizard) -> None:
     assert wizard.post_file("khach.csv", vietnamese_csv(), csrf=False).status_code == 403
-    assert not any(import_jobs.uploads_folder(wizard.url).glob("*"))
+    assert not any(uploads.uploads_folder(wizard.url).glob("*"))
 
 
 def test_another_persons_upload_is_not_found(wizard: Wizard, shop: Shop) -> None:
