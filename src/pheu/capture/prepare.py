@@ -61,6 +61,10 @@ def prepare(
     }
     flags = list(contact.flags)
     problems = list(contact.problems)
+    name_limit = lookups.limits.get("full_name")
+    if name_limit and values["full_name"] and len(values["full_name"]) > name_limit:
+        flags.append("full_name_truncated")
+        values["full_name"] = values["full_name"][:name_limit].rstrip()
     for name in TEXT_FIELDS:
         value = raw.get(name) or None
         if value is not None:

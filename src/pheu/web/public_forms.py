@@ -9,6 +9,7 @@ session, so a visitor gets no cookie from us.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -17,6 +18,7 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
 
 from pheu.capture import spam
@@ -82,7 +84,7 @@ ERRORS: Final[dict[str, str]] = {
 DEFAULT_THANKS: Final = N_("Thank you! We have received your details and will be in touch soon.")
 DEFAULT_SUBMIT: Final = N_("Send")
 OFFLINE: Final = N_("Could not send the form. Check your connection and try again.")
-_LIMITER_LOCK: Final = threading.Lock()
+_STATE_LOCK: Final = threading.Lock()
 
 
 def clock(request: Request) -> datetime:
@@ -94,7 +96,7 @@ def clock(request: Request) -> datetime:
 def limiter(request: Request) -> spam.RateLimiter:
     """The app's rate limiter; ``app.state.form_rate_limiter`` may be set to a shared one before serving."""
     state = request.app.state
-    with _LIMITER_LOCK:
+    with _STATE_LOCK:
         found: spam.RateLimiter | None = getattr(state, "form_rate_limiter", None)
         if found is None:
             found = spam.SlidingWindowLimiter()
@@ -273,7 +275,9 @@ def preflight(slug: str) -> Response:
 
 
 @router.post("/f/{slug}")
-def submit(request: Request, slug: str, posted: PostedBody) -> Response:
+async def submit(request: Request, slug: str, posted: PostedBody) -> Response:
+    """Async, so a submission costs no threadpool hop: screening is cheap and pure, the form comes from a
+    short-lived cache, and landing is queued to the app's ``SubmissionWriter`` (answered once committed)."""
     as_json = _is_json(request)
     locale = resolve_locale(request, None)
     if posted is None:
@@ -284,14 +288,29 @@ def submit(request: Request, slug: str, posted: PostedBody) -> Response:
         get_settings().secret_key, limiter(request), request.client.host if request.client else None
     )
     now = clock(request)
+    cache, writer = _submit_path(request)
     try:
-        with unit_of_work(request.app.state.db_url) as session:
-            result = forms.submit(session, slug, posted, guard, now)
+        form = cache.cached(slug)
+        if form is None:
+            form = await run_in_threadpool(cache.get, slug)
+        result = forms.screen(form, posted, guard, now)
+        if not isinstance(result, forms.Submitted):
+            result = await asyncio.wrap_future(writer.land(slug, result, now))
     except NotFound:
         return _unavailable(request, as_json)
     if result.status in {"accepted", "spam"}:
         return _thanks(request, result.form, as_json, locale)
     return _refused(request, result, posted, as_json, locale, now)
+
+
+def _submit_path(request: Request) -> tuple[forms.ActiveForms, forms.SubmissionWriter]:
+    """The app's form cache and submission writer, made on first use."""
+    state = request.app.state
+    with _STATE_LOCK:
+        if getattr(state, "form_writer", None) is None:
+            state.active_forms = forms.ActiveForms(state.db_url)
+            state.form_writer = forms.SubmissionWriter(state.db_url)
+        return state.active_forms, state.form_writer
 
 
 def _thanks(request: Request, form: Form, as_json: bool, locale: str) -> Response:
