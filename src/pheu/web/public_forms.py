@@ -34,7 +34,7 @@ from pheu.capture.forms import (
 from pheu.config import get_settings
 from pheu.db import unit_of_work
 from pheu.i18n import LOCALES, N_, gettext
-from pheu.services import forms
+from pheu.services import form_writer, forms
 from pheu.services.errors import NotFound
 from pheu.store import Form
 from pheu.web import labels
@@ -303,13 +303,13 @@ async def submit(request: Request, slug: str, posted: PostedBody) -> Response:
     return _refused(request, result, posted, as_json, locale, now)
 
 
-def _submit_path(request: Request) -> tuple[forms.ActiveForms, forms.SubmissionWriter]:
+def _submit_path(request: Request) -> tuple[form_writer.ActiveForms, form_writer.SubmissionWriter]:
     """The app's form cache and submission writer, made on first use."""
     state = request.app.state
     with _STATE_LOCK:
         if getattr(state, "form_writer", None) is None:
-            state.active_forms = forms.ActiveForms(state.db_url)
-            state.form_writer = forms.SubmissionWriter(state.db_url)
+            state.active_forms = form_writer.ActiveForms(state.db_url)
+            state.form_writer = form_writer.SubmissionWriter(state.db_url)
         return state.active_forms, state.form_writer
 
 

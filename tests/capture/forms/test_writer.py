@@ -16,7 +16,7 @@ from pheu.capture.record import IncomingLead
 from pheu.capture.spam import TOKEN_FIELD, SlidingWindowLimiter
 from pheu.config import get_settings
 from pheu.db import unit_of_work
-from pheu.services import forms
+from pheu.services import form_writer, forms
 from pheu.services.errors import NotFound
 from pheu.store import Event, Form, Lead, RejectedRecord
 from tests.capture.forms.conftest import Shop, add_form, draft, token
@@ -44,7 +44,7 @@ def count(shop: Shop, model: Any) -> int:
 
 def test_a_batch_merges_the_same_person_keeps_the_rejected_and_counts_every_landing(shop: Shop) -> None:
     add_form(shop)
-    writer = forms.SubmissionWriter(shop.url, background=False)
+    writer = form_writer.SubmissionWriter(shop.url, background=False)
     answers = [
         writer.land("uu-dai-tet", screened(shop, full_name="Mai", email="mai@gmail.com"), NOW),
         writer.land("uu-dai-tet", screened(shop, full_name="Lan", email="lan@gmail.com"), NOW),
@@ -67,7 +67,7 @@ def test_a_batch_merges_the_same_person_keeps_the_rejected_and_counts_every_land
 def test_a_double_click_within_one_batch_lands_once(shop: Shop) -> None:
     add_form(shop)
     page = token("uu-dai-tet", NOW - timedelta(seconds=10))
-    writer = forms.SubmissionWriter(shop.url, background=False)
+    writer = form_writer.SubmissionWriter(shop.url, background=False)
     clicks = [
         writer.land("uu-dai-tet", screened(shop, page=page, full_name="Mai", email="mai@gmail.com"), NOW)
         for _ in range(2)
@@ -80,7 +80,7 @@ def test_a_double_click_within_one_batch_lands_once(shop: Shop) -> None:
 def test_a_form_paused_before_its_batch_lands_takes_nothing_while_other_forms_land(shop: Shop) -> None:
     paused_id = add_form(shop)
     add_form(shop, slug="tuyen-dung", name="Ứng tuyển", lead_magnet="job_application")
-    writer = forms.SubmissionWriter(shop.url, background=False)
+    writer = form_writer.SubmissionWriter(shop.url, background=False)
     to_paused = writer.land("uu-dai-tet", screened(shop, full_name="Mai", email="mai@gmail.com"), NOW)
     to_other = writer.land(
         "tuyen-dung", screened(shop, "tuyen-dung", full_name="Lan", email="lan@gmail.com"), NOW
@@ -108,7 +108,7 @@ def test_a_submission_that_fails_to_land_does_not_take_its_batch_down(
         return real(session, records, *args, **kwargs)
 
     monkeypatch.setattr(forms, "capture_many", failing_for_one)
-    writer = forms.SubmissionWriter(shop.url, background=False)
+    writer = form_writer.SubmissionWriter(shop.url, background=False)
     first = writer.land("uu-dai-tet", screened(shop, full_name="Mai", email="mai@gmail.com"), NOW)
     failing = writer.land("uu-dai-tet", screened(shop, full_name="Nổ", email="boom@gmail.com"), NOW)
     last = writer.land("uu-dai-tet", screened(shop, full_name="Lan", email="lan@gmail.com"), NOW)
@@ -120,7 +120,7 @@ def test_a_submission_that_fails_to_land_does_not_take_its_batch_down(
 
 def test_a_name_longer_than_the_column_is_cut_and_flagged(shop: Shop) -> None:
     add_form(shop)
-    writer = forms.SubmissionWriter(shop.url, background=False)
+    writer = form_writer.SubmissionWriter(shop.url, background=False)
     answer = writer.land("uu-dai-tet", screened(shop, full_name="Mai " * 100, email="mai@gmail.com"), NOW)
     writer.drain()
     assert answer.result(timeout=0).status == "accepted"
@@ -132,7 +132,7 @@ def test_a_name_longer_than_the_column_is_cut_and_flagged(shop: Shop) -> None:
 
 def test_the_background_writer_answers_each_submission_once_it_has_landed(shop: Shop) -> None:
     add_form(shop)
-    writer = forms.SubmissionWriter(shop.url, idle_seconds=0.05)
+    writer = form_writer.SubmissionWriter(shop.url, idle_seconds=0.05)
     answers = [
         writer.land("uu-dai-tet", screened(shop, full_name="Khách", email=f"khach{i}@gmail.com"), NOW)
         for i in range(5)
