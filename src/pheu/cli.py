@@ -16,6 +16,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from pheu.auth.roles import ALL_SCOPES, Role
 from pheu.cli_import import import_file
 from pheu.cli_report import report
+from pheu.cli_scoring import backtest, rescore, scoring_app
 from pheu.config import get_settings
 
 app = typer.Typer(help="Phễu — lead management.", no_args_is_help=True, add_completion=False)
@@ -26,6 +27,9 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(apikey_app, name="apikey")
 app.command("import")(import_file)
+app.add_typer(scoring_app, name="scoring")
+app.command("rescore")(rescore)
+app.command("backtest")(backtest)
 app.command("report")(report)
 console = Console()
 err = Console(stderr=True)

@@ -19,6 +19,7 @@ from pheu.capture.prepare import Lookups, PreparedLead, Rejection, prepare
 from pheu.capture.record import IncomingLead
 from pheu.clean.dedupe import merge_fields
 from pheu.clean.search import fold, phone_search_forms, search_key
+from pheu.services.scoring_bulk import score_leads
 from pheu.store import Campaign, Channel, Consent, Event, Lead, LeadMerge, RejectedRecord, StageChange
 from pheu.store.bulk import insert_many, insert_with_ids, update_many
 
@@ -146,6 +147,9 @@ def capture_many(
     _merge(session, records, prepared, plan, new_ids, ctx, now)
     _events(session, records, prepared, outcomes, lines, ctx, now)
     _consents(session, records, outcomes, now)
+    score_leads(
+        session, {o.lead_id for o in outcomes if o and o.lead_id and o.status != "duplicate_delivery"}, now
+    )
     final = [o for o in outcomes if o is not None]
     assert len(final) == len(records)
     return final

@@ -214,6 +214,12 @@ def make_lead(lead_id: int, catalogue: Catalogue, rng: random.Random, book: Cont
         "lead_magnet": magnet,
         "owner_id": history.owner_id,
         "score": _score(last.to_stage, events, rng),
+        # Filled in by the default scoring model once every lead is in (pheu.demo.seed).
+        "score_fit": None,
+        "score_behaviour": None,
+        "temperature": None,
+        "scored_at": None,
+        "score_model_id": None,
         "lost_reason": last.reason if last.to_stage in {"lost", "disqualified", "rejected"} else None,
         "flags": ["bought_list"] if spec.code == "import" else [],
         "notes": notes,

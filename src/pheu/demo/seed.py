@@ -18,9 +18,11 @@ from sqlalchemy import Engine, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from pheu.auth.passwords import hash_password
-from pheu.db import get_engine
+from pheu.db import get_engine, unit_of_work
 from pheu.demo.catalogue import DEMO_USERS, Catalogue, build_catalogue
 from pheu.demo.generate import iter_lead_chunks
+from pheu.services.scoring import ensure_default
+from pheu.services.scoring_bulk import rescore_all
 from pheu.store import Base, Campaign, CampaignCost, Channel, Consent, Event, Lead, StageChange, Team, User
 
 Row = dict[str, Any]
@@ -212,7 +214,8 @@ def seed(
     started = time.perf_counter()
     engine = _engine(engine_or_url)
     rng = random.Random(seed)
-    catalogue = build_catalogue(n_leads, now or datetime.now(UTC), rng)
+    now = now or datetime.now(UTC)
+    catalogue = build_catalogue(n_leads, now, rng)
     hashes = {password: hash_password(password) for password in {u.password for u in DEMO_USERS}}
     with Session(engine) as session, session.begin():
         _refuse_if_not_empty(session, catalogue)
@@ -243,9 +246,19 @@ def seed(
             if progress:
                 progress("leads", done, n_leads)
         _reset_sequences(session)
+    counts["stage_changes"] += _score(engine, now)
     return DemoSummary(
         counts=counts, logins=_logins(ids.reused["users"]), seconds=time.perf_counter() - started
     )
+
+
+def _score(engine: Engine, now: datetime) -> int:
+    """Store the default scoring model as the active one and score every demo lead with it, so scores and
+    temperatures are real; returns the stage moves the model made (leads that now meet its thresholds)."""
+    url = engine.url.render_as_string(hide_password=False)
+    with unit_of_work(url) as session:
+        ensure_default(session, now)
+    return rescore_all(url, now).moved
 
 
 def _logins(existing: Mapping[int, int]) -> tuple[DemoLogin, ...]:

@@ -10,7 +10,9 @@ Definitions (also in the README, "Reports and metric definitions"):
 - ``costs``: spend per currency, cost per lead, MQL, SQL and customer per channel and campaign.
 - ``quality``: conversion per channel, bought lists against the rest.
 - ``period``: local calendar days to UTC bounds, and the previous period of the same length.
-- ``report``: all of the above for one period.
+- ``counts``: a period's leads counted by origin and level, with step times and first entries — the shape
+  the database can produce itself, so the figures of a million leads need no Python object per lead.
+- ``report``: all of the above for one period, from lead paths (``measure``) or from counts (``figures``).
 
 Nothing here opens a session, reads the clock or logs; ``pheu.services.reports`` fetches the inputs.
 """

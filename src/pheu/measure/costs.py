@@ -12,11 +12,12 @@ units of the line's currency, halves rounded up; ``None`` when there is nothing 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pheu.measure.paths import Journey, tally
+from pheu.measure.counts import K, Origin, grouped, level_counts
+from pheu.measure.paths import Journey
 from pheu.measure.stats import per_unit
 
 DEFAULT_CURRENCY = "VND"
@@ -104,32 +105,41 @@ def total_spend(spend: Iterable[Spend]) -> tuple[Money, ...]:
 
 def cost_by_channel(spend: Sequence[Spend], cohort: Sequence[Journey]) -> tuple[CostLine, ...]:
     """One line per channel with spend, biggest spenders first."""
-    return _lines(spend, cohort, key=lambda s: s.channel, lead_key=lambda j: j.lead.channel, campaigns=False)
+    return channel_costs(spend, level_counts(cohort))
 
 
 def cost_by_campaign(spend: Sequence[Spend], cohort: Sequence[Journey]) -> tuple[CostLine, ...]:
     """One line per campaign with spend, biggest spenders first."""
-    return _lines(
-        spend, cohort, key=lambda s: s.campaign_id, lead_key=lambda j: j.lead.campaign_id, campaigns=True
-    )
+    return campaign_costs(spend, level_counts(cohort))
+
+
+def channel_costs(spend: Sequence[Spend], at_level: Mapping[Origin, Sequence[int]]) -> tuple[CostLine, ...]:
+    """``cost_by_channel`` from counted cohort leads (``counts.PeriodCounts.at_level``)."""
+    tallies = grouped(at_level, lambda origin: origin.channel)
+    return _lines(spend, tallies, key=lambda s: s.channel, campaigns=False)
+
+
+def campaign_costs(spend: Sequence[Spend], at_level: Mapping[Origin, Sequence[int]]) -> tuple[CostLine, ...]:
+    """``cost_by_campaign`` from counted cohort leads."""
+    tallies = grouped(at_level, lambda origin: origin.campaign_id)
+    return _lines(spend, tallies, key=lambda s: s.campaign_id, campaigns=True)
 
 
 def _lines(
     spend: Sequence[Spend],
-    cohort: Sequence[Journey],
+    tallies: Mapping[K, Sequence[int]],
     *,
-    key: Callable[[Spend], Hashable],
-    lead_key: Callable[[Journey], Hashable],
+    key: Callable[[Spend], K],
     campaigns: bool,
 ) -> tuple[CostLine, ...]:
-    groups: dict[Hashable, list[Spend]] = defaultdict(list)
+    """``tallies``: reached counts (IQL … Customer) of the cohort per line key."""
+    groups: dict[K, list[Spend]] = defaultdict(list)
     for item in spend:
         groups[key(item)].append(item)
-    tallies = _tallies(cohort, lead_key)
     lines = []
     for group_key, items in groups.items():
         first = items[0]
-        leads, mqls, sqls, customers = tallies.get(group_key, (0, 0, 0, 0))
+        leads, mqls, sqls, _, customers = tallies.get(group_key, (0, 0, 0, 0, 0))
         lines.append(
             CostLine(
                 channel=first.channel,
@@ -143,20 +153,6 @@ def _lines(
             )
         )
     return tuple(sorted(lines, key=_biggest_first))
-
-
-def _tallies(
-    cohort: Iterable[Journey], lead_key: Callable[[Journey], Hashable]
-) -> Mapping[Hashable, tuple[int, int, int, int]]:
-    """Leads, MQLs, SQLs and customers per key."""
-    groups: dict[Hashable, list[Journey]] = defaultdict(list)
-    for journey in cohort:
-        groups[lead_key(journey)].append(journey)
-    out = {}
-    for key, journeys in groups.items():
-        leads, mqls, sqls, _, customers = tally(journeys)
-        out[key] = (leads, mqls, sqls, customers)
-    return out
 
 
 def _by_currency(spend: Iterable[Spend]) -> tuple[Money, ...]:

@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 from pheu.lifecycle import Stage
+from pheu.measure.counts import entered_counts
 from pheu.measure.paths import FUNNEL, Journey, tally
 from pheu.measure.stats import ratio, rounded
 
@@ -63,17 +64,17 @@ class Rates:
 
 def cohort_funnel(cohort: Iterable[Journey]) -> tuple[StageCount, ...]:
     """How many of the cohort's leads reached each stage, with conversion to the next."""
-    return _with_conversions(dict(zip(FUNNEL, tally(cohort), strict=True)))
+    return funnel_rows(tally(cohort))
 
 
 def period_funnel(journeys: Iterable[Journey], start: datetime, end: datetime) -> tuple[StageCount, ...]:
     """How many leads reached each stage for the first time in ``[start, end)``."""
-    counts = dict.fromkeys(FUNNEL, 0)
-    for journey in journeys:
-        for stage, at in journey.reached.items():
-            if start <= at < end:
-                counts[stage] += 1
-    return _with_conversions(counts)
+    return funnel_rows(entered_counts(journeys, start, end))
+
+
+def funnel_rows(counts: Sequence[int]) -> tuple[StageCount, ...]:
+    """One row per funnel stage (IQL first) from its count, with conversion to the next."""
+    return _with_conversions(dict(zip(FUNNEL, counts, strict=True)))
 
 
 def rates(funnel: Sequence[StageCount]) -> Rates:

@@ -8,12 +8,12 @@ channel (won revenue) is not recorded yet, so quality is measured by conversion 
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pheu.measure.paths import Journey, tally
+from pheu.measure.counts import LEVELS, Origin, grouped, level_counts
+from pheu.measure.paths import Journey
 from pheu.measure.stats import ratio, rounded
 
 BOUGHT_LIST_FLAG = "bought_list"
@@ -77,22 +77,32 @@ def is_bought(journey: Journey, low_quality_channels: frozenset[str]) -> bool:
 
 def channel_quality(cohort: Iterable[Journey], low_quality_channels: frozenset[str]) -> ChannelQuality:
     """Per channel (most leads first; leads with no channel under ``None``), then bought lists vs the rest."""
-    per_channel: dict[str | None, list[Journey]] = defaultdict(list)
-    bought: list[Journey] = []
-    rest: list[Journey] = []
-    for journey in cohort:
-        per_channel[journey.lead.channel].append(journey)
-        (bought if is_bought(journey, low_quality_channels) else rest).append(journey)
+    return quality_from_counts(level_counts(cohort), low_quality_channels)
+
+
+def quality_from_counts(
+    at_level: Mapping[Origin, Sequence[int]], low_quality_channels: frozenset[str]
+) -> ChannelQuality:
+    """``channel_quality`` from counted cohort leads (``counts.PeriodCounts.at_level``)."""
+
+    def bought(origin: Origin) -> bool:
+        return origin.bought_list or (origin.channel is not None and origin.channel in low_quality_channels)
+
+    per_channel = grouped(at_level, lambda origin: origin.channel)
+    split = grouped(at_level, bought)
     channels = [
-        _group(name, group, low_quality=name in low_quality_channels if name else False)
-        for name, group in per_channel.items()
+        _group(name, per_channel[name], low_quality=name in low_quality_channels if name else False)
+        for name in per_channel
     ]
     channels.sort(key=lambda g: (-g.leads, g.name is None, g.name or ""))
+    empty = (0,) * LEVELS
     return ChannelQuality(
-        tuple(channels), _group("bought_lists", bought, low_quality=True), _group("rest", rest)
+        tuple(channels),
+        _group("bought_lists", split.get(True, empty), low_quality=True),
+        _group("rest", split.get(False, empty)),
     )
 
 
-def _group(name: str | None, journeys: list[Journey], *, low_quality: bool = False) -> GroupQuality:
-    leads, mqls, sqls, _, customers = tally(journeys)
+def _group(name: str | None, reached: Sequence[int], *, low_quality: bool = False) -> GroupQuality:
+    leads, mqls, sqls, _, customers = reached
     return GroupQuality(name, leads, mqls, sqls, customers, low_quality=low_quality)

@@ -9,12 +9,13 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
-from pheu.measure.costs import CostLine, Money, Spend, cost_by_campaign, cost_by_channel, total_spend
-from pheu.measure.funnel import Rates, StageCount, cohort_funnel, period_funnel, rates
-from pheu.measure.paths import LeadPath, created_between, follow
+from pheu.measure.costs import CostLine, Money, Spend, campaign_costs, channel_costs, total_spend
+from pheu.measure.counts import PeriodCounts, reached_counts, summarise
+from pheu.measure.funnel import Rates, StageCount, funnel_rows, rates
+from pheu.measure.paths import LeadPath
 from pheu.measure.period import Period
-from pheu.measure.quality import ChannelQuality, channel_quality
-from pheu.measure.timing import Times, stage_times
+from pheu.measure.quality import ChannelQuality, quality_from_counts
+from pheu.measure.timing import Times, times_from_hours
 
 REVENUE_NOTE = "Won value is not recorded yet: revenue and return per channel and campaign appear once deals carry a value."
 
@@ -86,20 +87,36 @@ def measure(
     over the period's days up to ``as_of``.
     """
     start, end = period.bounds(zone)
-    journeys = follow(paths, as_of)
-    cohort = created_between(journeys, start, end)
-    funnel = cohort_funnel(cohort)
+    counts = summarise(paths, start=start, end=end, as_of=as_of)
+    return figures(
+        counts, spend, period=period, zone=zone, as_of=as_of, low_quality_channels=low_quality_channels
+    )
+
+
+def figures(
+    counts: PeriodCounts,
+    spend: Sequence[Spend],
+    *,
+    period: Period,
+    zone: tzinfo,
+    as_of: datetime,
+    low_quality_channels: frozenset[str] = frozenset(),
+) -> Figures:
+    """The period's figures from its leads already counted (``counts.PeriodCounts``): what the service uses,
+    having let the database do the counting. Same definitions as ``measure``."""
+    start, end = period.bounds(zone)
+    funnel = funnel_rows(reached_counts(counts.at_level.values()))
     return Figures(
         period=period,
         start=start,
         end=end,
         as_of=as_of,
         cohort_funnel=funnel,
-        period_funnel=period_funnel(journeys, start, end),
+        period_funnel=funnel_rows(counts.entered),
         rates=rates(funnel),
-        times=stage_times(cohort),
+        times=times_from_hours(counts.step_hours),
         spend=total_spend(spend),
-        cost_by_channel=cost_by_channel(spend, cohort),
-        cost_by_campaign=cost_by_campaign(spend, cohort),
-        channel_quality=channel_quality(cohort, low_quality_channels),
+        cost_by_channel=channel_costs(spend, counts.at_level),
+        cost_by_campaign=campaign_costs(spend, counts.at_level),
+        channel_quality=quality_from_counts(counts.at_level, low_quality_channels),
     )

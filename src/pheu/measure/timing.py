@@ -8,18 +8,17 @@ the lead became a lead (its creation) to when it first reached Customer.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from itertools import pairwise
 from typing import Any
 
 from pheu.lifecycle import Stage
+from pheu.measure.counts import step_hours
 from pheu.measure.paths import FUNNEL, Journey
 from pheu.measure.stats import percentile, rounded
 
 STEPS: tuple[tuple[Stage, Stage], ...] = tuple(pairwise(FUNNEL))
-_HOUR = timedelta(hours=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,12 +55,17 @@ class Times:
 
 def stage_times(cohort: Sequence[Journey]) -> Times:
     """Median and p90 of each consecutive step, and of lead to customer, over the cohort."""
-    moved = [j for j in cohort if j.level > 0]
-    steps = tuple(_step(moved, f"{a}_to_{b}", a, b) for a, b in STEPS)
-    return Times(steps, _step(moved, "lead_to_customer", Stage.IQL, Stage.CUSTOMER))
+    return times_from_hours(step_hours(cohort))
 
 
-def _step(cohort: Iterable[Journey], name: str, earlier: Stage, later: Stage) -> StepTime:
-    """Reaching IQL is becoming a lead, so the IQL→Customer span is the lead-to-customer time."""
-    hours = [(j.reached[later] - j.reached[earlier]) / _HOUR for j in cohort if later in j.reached]
+def times_from_hours(hours: Mapping[str, Sequence[float]]) -> Times:
+    """The figures from each step's durations in hours, keyed by ``counts.STEP_NAMES`` (missing = none).
+    Reaching IQL is becoming a lead, so the IQL→Customer span is the lead-to-customer time."""
+    steps = tuple(_step(hours.get(f"{a}_to_{b}", ()), f"{a}_to_{b}", a, b) for a, b in STEPS)
+    return Times(
+        steps, _step(hours.get("lead_to_customer", ()), "lead_to_customer", Stage.IQL, Stage.CUSTOMER)
+    )
+
+
+def _step(hours: Sequence[float], name: str, earlier: Stage, later: Stage) -> StepTime:
     return StepTime(name, earlier, later, len(hours), percentile(hours, 0.5), percentile(hours, 0.9))

@@ -14,6 +14,7 @@ from pheu.services import pagination
 from pheu.services.errors import Invalid
 from pheu.services.leads import get_lead
 from pheu.services.schemas import EventIn
+from pheu.services.scoring_lead import score_lead
 from pheu.store import Event, StageChange
 
 
@@ -57,6 +58,7 @@ def add_event(
     )
     session.add(event)
     session.flush()
+    score_lead(session, lead.id, now)  # the new touch moves the score (and maybe the stage) at once
     return event, True
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select, text
+from sqlalchemy import ColumnElement, Select, String, and_, cast, func, not_, or_, select, text
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from pheu import lifecycle
@@ -203,7 +203,63 @@ def _filtered(stmt: Select[Any], query: LeadQuery, session: Session | None = Non
         needle = fold(query.q)
         if needle:
             stmt = stmt.where(_text_match(session, needle))
-    return stmt
+    return stmt.where(*_report_conditions(query))
+
+
+BOUGHT_FLAG_PATTERN = '%"bought!_list"%'
+
+
+def bought_list_condition() -> ColumnElement[bool]:
+    """A lead from a bought list: flagged ``bought_list`` at import, or from a channel marked low quality.
+    The same definition as the reports' channel quality (``pheu.measure.quality``)."""
+    flagged = cast(Lead.flags, String).like(BOUGHT_FLAG_PATTERN, escape="!")
+    low = select(Channel.id).where(Channel.low_quality.is_(True))
+    return or_(flagged, and_(Lead.channel_id.is_not(None), Lead.channel_id.in_(low)))
+
+
+def _report_conditions(query: LeadQuery) -> list[ColumnElement[bool]]:
+    """The filters that name the leads behind a report's figure: reached a stage (optionally for the first
+    time in a span), bought lists or the rest, a team's leads."""
+    conditions: list[ColumnElement[bool]] = []
+    if query.reached is not None:
+        conditions += _reached(query.reached, query.reached_from, query.reached_to)
+    if query.bought_list is not None:
+        bought = bought_list_condition()
+        conditions.append(bought if query.bought_list else not_(bought))
+    if query.team_id is not None:
+        conditions.append(Lead.owner_id.in_(select(User.id).where(User.team_id == query.team_id)))
+    return conditions
+
+
+def _reached(
+    stage: lifecycle.Stage, start: datetime | None, end: datetime | None
+) -> list[ColumnElement[bool]]:
+    """Leads that entered ``stage`` or a later funnel stage (``pheu.measure.paths``), first doing so in
+    ``[start, end)`` when given. Every lead reached IQL when it was created. Raises ``Invalid`` for a stage
+    outside the sales funnel (Lost, Disqualified and the recruitment stages are not levels)."""
+    funnel = lifecycle.SALES_FUNNEL
+    if stage not in funnel:
+        levels = ", ".join(s.value for s in funnel)
+        raise Invalid(f"'reached' takes a funnel stage: {levels}.", field="reached")
+    if stage is lifecycle.Stage.IQL:
+        created = [Lead.created_at >= start] if start else []
+        created += [Lead.created_at < end] if end else []
+        return [Lead.kind == lifecycle.LeadKind.SALES.value, *created]
+    later = [s.value for s in funnel[funnel.index(stage) :]]
+
+    def moved(*when: ColumnElement[bool]) -> ColumnElement[bool]:
+        return (
+            select(StageChange.id)
+            .where(StageChange.lead_id == Lead.id, StageChange.to_stage.in_(later), *when)
+            .exists()
+        )
+
+    if start is None and end is None:
+        return [moved()]
+    inside = [StageChange.at >= start] if start else []
+    inside += [StageChange.at < end] if end else []
+    before = [moved(StageChange.at < start)] if start else []
+    return [moved(*inside), *(not_(b) for b in before)]
 
 
 def _apply_fields(

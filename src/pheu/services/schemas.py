@@ -181,6 +181,14 @@ class LeadQuery(BaseModel):
     kind: LeadKind | None = None
     created_from: datetime | None = None
     created_to: datetime | None = None
+    # The leads behind a report's figure (see pheu.measure.paths): ``reached`` is a funnel stage the lead has
+    # entered, itself or any later one; with ``reached_from``/``reached_to`` it first did so in that span.
+    reached: Stage | None = None
+    reached_from: datetime | None = None
+    reached_to: datetime | None = None
+    # True: flagged as from a bought list, or from a low-quality channel; False: everything else.
+    bought_list: bool | None = None
+    team_id: int | None = None
     q: str | None = Field(default=None, max_length=200)
     sort: SortKey = "-created_at"
     limit: int = Field(default=50, ge=1, le=500)

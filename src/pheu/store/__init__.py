@@ -14,10 +14,12 @@ from pheu.store.capture import (
 from pheu.store.forms import Form
 from pheu.store.leads import Consent, Event, Lead, StageChange
 from pheu.store.people import ApiKey, Team, User
+from pheu.store.scoring import BantCriteriaRow, LeadBant, ScoringModelVersion
 
 __all__ = [
     "ApiKey",
     "AuditEntry",
+    "BantCriteriaRow",
     "Base",
     "Campaign",
     "CampaignCost",
@@ -30,8 +32,10 @@ __all__ = [
     "Import",
     "InboundPayload",
     "Lead",
+    "LeadBant",
     "LeadMerge",
     "RejectedRecord",
+    "ScoringModelVersion",
     "StageChange",
     "Team",
     "User",

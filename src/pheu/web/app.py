@@ -54,5 +54,14 @@ def create_app(db_url: str | None = None) -> FastAPI:
     from pheu.web import pages_import
 
     app.include_router(pages_import.router)
+    from pheu.api import scoring as api_scoring
+
+    app.include_router(api_scoring.router)
+    from pheu.api import reports as api_reports
+    from pheu.web import pages_costs, pages_reports
+
+    app.include_router(api_reports.router)
+    app.include_router(pages_reports.router)
+    app.include_router(pages_costs.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
