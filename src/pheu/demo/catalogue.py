@@ -281,7 +281,10 @@ def _reference_rows(catalogue: Catalogue) -> None:
         }
         for p in catalogue.campaigns
     ]
-    catalogue.teams_rows = [{"id": i, "name": name, "created_at": created} for i, name in TEAMS]
+    # Managers are set once the users exist (users reference teams, so teams are written first).
+    catalogue.teams_rows = [
+        {"id": i, "name": name, "manager_id": None, "created_at": created} for i, name in TEAMS
+    ]
     catalogue.users_rows = [
         {
             "id": u.id,
@@ -294,6 +297,11 @@ def _reference_rows(catalogue: Catalogue) -> None:
             "active": True,
             "created_at": created + timedelta(hours=u.id),
             "last_login_at": None,
+            "capacity": 1,
+            "away_from": None,
+            "away_until": None,
+            "working_hours": None,
+            "languages": None,
         }
         for u in DEMO_USERS
     ]

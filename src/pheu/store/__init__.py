@@ -12,12 +12,23 @@ from pheu.store.capture import (
     RejectedRecord,
 )
 from pheu.store.forms import Form
+from pheu.store.handoff import (
+    Assignment,
+    AssignmentRule,
+    DayOff,
+    HandoffSettings,
+    LostReason,
+    Notification,
+    Task,
+)
 from pheu.store.leads import Consent, Event, Lead, StageChange
 from pheu.store.people import ApiKey, Team, User
 from pheu.store.scoring import BantCriteriaRow, LeadBant, ScoringModelVersion
 
 __all__ = [
     "ApiKey",
+    "Assignment",
+    "AssignmentRule",
     "AuditEntry",
     "BantCriteriaRow",
     "Base",
@@ -25,18 +36,23 @@ __all__ = [
     "CampaignCost",
     "Channel",
     "Consent",
+    "DayOff",
     "DuplicateCandidate",
     "Event",
     "Form",
+    "HandoffSettings",
     "IdempotencyKey",
     "Import",
     "InboundPayload",
     "Lead",
     "LeadBant",
     "LeadMerge",
+    "LostReason",
+    "Notification",
     "RejectedRecord",
     "ScoringModelVersion",
     "StageChange",
+    "Task",
     "Team",
     "User",
 ]

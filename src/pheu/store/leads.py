@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from pheu.store.base import Base, BigId, Json, UTCDateTime, utcnow
@@ -73,6 +73,13 @@ class Lead(Base):
     temperature: Mapped[str | None] = mapped_column(String(10), default=None)  # cold, warm or hot
     scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     score_model_id: Mapped[int | None] = mapped_column(ForeignKey("scoring_models.id"), default=None)
+    # Hand-off (migration 0007): when the current owner got the lead, the first-contact deadline and when the
+    # first contact happened (speed-to-lead, kept for reporting), and the value of a won deal.
+    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    first_contact_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    won_amount_minor: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    won_currency: Mapped[str | None] = mapped_column(String(3), default=None)
     lost_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     # Data-quality flags from cleaning (email_role, phone_invalid, bought_list…); the lead still counts.
     flags: Mapped[list[str]] = mapped_column(Json, default=list)

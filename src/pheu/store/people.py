@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -15,9 +16,11 @@ class Team(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(120), unique=True)
+    # Who hears about breached deadlines and may reassign the team's leads (migration 0007).
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", use_alter=True), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
-    members: Mapped[list[User]] = relationship(back_populates="team")
+    members: Mapped[list[User]] = relationship(back_populates="team", foreign_keys="User.team_id")
 
 
 class User(Base):
@@ -33,8 +36,16 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # Hand-off (migration 0007): a rep's share of the team's leads under weighted assignment, an absence
+    # (assignment skips the rep between these), weekly working hours ({"mon": [["08:00", "17:30"]], …}; NULL
+    # means the team's defaults) and the languages they can sell in.
+    capacity: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    away_from: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    away_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    working_hours: Mapped[dict[str, Any] | None] = mapped_column(Json, default=None)
+    languages: Mapped[list[str] | None] = mapped_column(Json, default=None)
 
-    team: Mapped[Team | None] = relationship(back_populates="members")
+    team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 
 
 class ApiKey(Base):
