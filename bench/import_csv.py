@@ -1,7 +1,8 @@
 """Import of a dirty lead CSV against a raw COPY of the same file, on PostgreSQL (and SQLite for reference).
 
 Generates the file with bench/dirty_csv.py if missing, imports it into a fresh database in a child process
-(so peak memory is the import's own), and times `COPY … FROM STDIN` of the same file into a bare table.
+(so peak memory is the import's own: the larger resident size of the child and of its reader process), and
+times `COPY … FROM STDIN` of the same file into a bare table.
 
     uv run python bench/import_csv.py --rows 1000000 --db postgresql
 """

@@ -76,7 +76,10 @@ def _pick(values: tuple[str | None, ...], expr: str) -> str:
 def synthesise(url: str, n_leads: int, n_events: int, end: datetime) -> float:
     """Leads, events, creation records and consents written by the database itself; seconds taken."""
     pg = url.startswith("postgresql")
-    rnd = (lambda n: f"floor(random() * {n})::bigint") if pg else (lambda n: f"(abs(random()) % {n})")
+
+    def rnd(n: int) -> str:
+        return f"floor(random() * {n})::bigint" if pg else f"(abs(random()) % {n})"
+
     stamp = end.strftime("%Y-%m-%d %H:%M:%S")
 
     def series(n: int) -> tuple[str, str]:

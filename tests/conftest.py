@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -23,6 +24,11 @@ from pheu.store import Base
 
 PG_URL = os.environ.get("PHEU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 NOW = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)
+
+# Property tests check what holds, not how fast: on a shared 2-core machine an example can take seconds, and
+# a deadline or "too slow" failure there says nothing about the code.
+settings.register_profile("pheu", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("pheu")
 
 
 @pytest.fixture(scope="session")

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pheu.auth.roles import ALL_SCOPES, Role
+from pheu.cli_handoff import handoff_app
 from pheu.cli_import import import_file
 from pheu.cli_report import report
 from pheu.cli_scoring import backtest, rescore, scoring_app
@@ -31,6 +32,7 @@ app.add_typer(scoring_app, name="scoring")
 app.command("rescore")(rescore)
 app.command("backtest")(backtest)
 app.command("report")(report)
+app.add_typer(handoff_app, name="handoff")
 console = Console()
 err = Console(stderr=True)
 

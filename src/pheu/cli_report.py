@@ -16,10 +16,12 @@ from rich.table import Table
 from pheu.config import get_settings
 
 if TYPE_CHECKING:
+    from pheu.measure.contact import FirstContact
     from pheu.measure.costs import CostLine, Money
     from pheu.measure.period import Period
     from pheu.measure.quality import GroupQuality
     from pheu.measure.report import Figures
+    from pheu.measure.revenue import Return, Revenue
     from pheu.services.reports import Report
 
 console = Console()
@@ -32,6 +34,14 @@ LABELS = {
     "sql_to_opportunity": "SQL → Opportunity",
     "opportunity_to_customer": "Opportunity → Customer",
     "lead_to_customer": "Lead → customer",
+}
+
+BAND_NAMES = {
+    "within_1h": "Within an hour",
+    "within_24h": "Within a day",
+    "within_3d": "Within three days",
+    "later": "Later",
+    "not_yet": "Not called yet",
 }
 
 
@@ -74,6 +84,8 @@ def report(
     if json_output:
         typer.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
         return
+    if not console.is_terminal:  # piped or redirected: room for every column rather than 80 characters
+        console.width = max(console.width, 150)
     _Printer(get_settings().default_locale, zone).print(result)
 
 
@@ -105,9 +117,19 @@ class _Printer:
         console.print(self._funnel(now, before))
         console.print(self._rates(now, before))
         console.print(self._times(now, before))
-        console.print(self._costs("Cost by channel", now.cost_by_channel, now.spend, campaigns=False))
-        console.print(self._costs("Cost by campaign", now.cost_by_campaign, now.spend, campaigns=True))
+        if now.valued:
+            console.print(f"[bold]Revenue[/] (cohort customers' won values) {self._revenue(now.revenue)}"
+                          f"{self._return_text(now.returns)}", highlight=False)  # fmt: skip
+        valued = now.valued
+        console.print(
+            self._costs("Cost by channel", now.cost_by_channel, now.spend, campaigns=False, valued=valued)
+        )
+        console.print(
+            self._costs("Cost by campaign", now.cost_by_campaign, now.spend, campaigns=True, valued=valued)
+        )
         console.print(self._quality(now))
+        if now.first_contact is not None:
+            console.print(self._contact(now.first_contact))
         for note in result.notes:
             console.print(f"[dim]Note:[/] {note}", highlight=False)
 
@@ -162,14 +184,15 @@ class _Printer:
         return table
 
     def _costs(
-        self, title: str, lines: Sequence[CostLine], spend: Sequence[Money], *, campaigns: bool
+        self, title: str, lines: Sequence[CostLine], spend: Sequence[Money], *, campaigns: bool, valued: bool
     ) -> Table:
         total = ", ".join(self._money(m.amount_minor, m.currency) for m in spend) or "none recorded"
         table = Table(title=f"{title} — spend {total}")
         columns = ("Campaign", "Channel") if campaigns else ("Channel",)
+        value_columns = ("Revenue", "Return", "Revenue − spend") if valued else ()
         _columns(
             table,
-            (*columns, "Spend", "Leads", "Per lead", "Per MQL", "Per SQL", "Per customer"),
+            (*columns, "Spend", "Leads", "Per lead", "Per MQL", "Per SQL", "Per customer", *value_columns),
             names=len(columns),
         )
         for line in lines:
@@ -188,33 +211,80 @@ class _Printer:
                         line.cost_per_customer,
                     )
                 ),
+                *(self._value_cells(line) if valued else ()),
             )
         return table
+
+    def _value_cells(self, line: CostLine) -> tuple[str, str, str]:
+        returns = line.returns
+        if returns is None:
+            return self._revenue(line.revenue), "–", "–"
+        multiple = "–" if returns.return_on_spend is None else f"{self._number(returns.return_on_spend)}×"
+        return self._revenue(line.revenue), multiple, self._money(returns.net_return, returns.currency)
+
+    def _revenue(self, revenue: Sequence[Revenue]) -> str:
+        """Each currency apart, with its deals and average deal value."""
+        parts = [
+            f"{self._money(r.amount_minor, r.currency)} ({self._count(r.deals)} deals, "
+            f"avg {self._money(r.average_deal, r.currency)})"
+            for r in revenue
+        ]
+        return ", ".join(parts) or "–"
+
+    def _return_text(self, returns: Return | None) -> str:
+        if returns is None or returns.return_on_spend is None:
+            return ""
+        net = self._money(returns.net_return, returns.currency)
+        return f" · return {self._number(returns.return_on_spend)}× spend, revenue − spend {net}"
 
     def _quality(self, now: Figures) -> Table:
         quality = now.channel_quality
         table = Table(title="Channel quality (cohort)")
-        _columns(
-            table,
-            ("Channel", "Leads", "MQL", "SQL", "Customers", "Lead → MQL", "MQL → SQL", "Lead → customer"),
-            names=1,
+        headers = (
+            "Channel",
+            "Leads",
+            "MQL",
+            "SQL",
+            "Customers",
+            "Lead → MQL",
+            "MQL → SQL",
+            "Lead → customer",
         )
+        _columns(table, (*headers, *(("Won value",) if now.valued else ())), names=1)
         for group in quality.channels:
             self._quality_row(
                 table,
                 group,
                 (group.name or "(none)") + (" [yellow](low quality)[/]" if group.low_quality else ""),
+                valued=now.valued,
             )
         table.add_section()
-        self._quality_row(table, quality.bought_lists, "Bought lists")
-        self._quality_row(table, quality.rest, "Everything else")
+        self._quality_row(table, quality.bought_lists, "Bought lists", valued=now.valued)
+        self._quality_row(table, quality.rest, "Everything else", valued=now.valued)
         return table
 
-    def _quality_row(self, table: Table, group: GroupQuality, name: str) -> None:
+    def _contact(self, contact: FirstContact) -> Table:
+        wait = f"median {self._hours(contact.median_hours)}, 90th percentile {self._hours(contact.p90_hours)}"
+        table = Table(
+            title=f"Time to first contact — {self._count(contact.contacted)} of "
+            f"{self._count(contact.handed_off)} SQLs called, {wait}"
+        )
+        _columns(table, ("First call", "Leads", "Became opportunities", "SQL → Opportunity"), names=1)
+        for band in contact.bands:
+            table.add_row(
+                BAND_NAMES[band.name],
+                self._count(band.leads),
+                self._count(band.opportunities),
+                self._percent(band.to_opportunity),
+            )
+        return table
+
+    def _quality_row(self, table: Table, group: GroupQuality, name: str, *, valued: bool) -> None:
         table.add_row(
             name,
             *(self._count(n) for n in (group.leads, group.mqls, group.sqls, group.customers)),
             *(self._percent(r) for r in (group.lead_to_mql, group.mql_to_sql, group.lead_to_customer)),
+            *((self._revenue(group.revenue),) if valued else ()),
         )
 
     def _days(self, period: Period) -> str:
@@ -256,7 +326,7 @@ def _columns(table: Table, headers: Sequence[str], *, names: int) -> None:
     """The first ``names`` columns hold names and may wrap; figures are right-aligned and never split."""
     for i, header in enumerate(headers):
         if i < names:
-            table.add_column(header, overflow="fold", max_width=40)
+            table.add_column(header, overflow="fold", min_width=12, max_width=40)
         else:
             table.add_column(header, justify="right", no_wrap=True)
 

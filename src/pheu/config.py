@@ -32,6 +32,18 @@ class Settings(BaseSettings):
     tiktok_app_secret: str = ""
     zalo_app_id: str = ""
     zalo_oa_secret_key: str = ""
+    # Mail for notifications (assignment, breached deadlines). Off while the host is empty; in-app
+    # notifications work either way. ``base_url`` makes the links in mails absolute.
+    smtp_host: str = ""
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "Phễu <pheu@localhost>"
+    smtp_starttls: bool = False
+    base_url: str = "http://127.0.0.1:8000"
+    # The web app's background hand-off loop (retry waiting leads, escalate breaches, send mail); 0 turns it
+    # off, e.g. when cron runs ``pheu handoff tick`` instead.
+    handoff_tick_seconds: int = 60
 
 
 @lru_cache(maxsize=1)

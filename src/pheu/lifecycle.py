@@ -50,7 +50,8 @@ SALES_MOVES: dict[Stage, frozenset[Stage]] = {
     Stage.IQL: frozenset({Stage.MQL, Stage.SQL, Stage.LOST, Stage.DISQUALIFIED}),
     Stage.MQL: frozenset({Stage.IQL, Stage.SQL, Stage.LOST, Stage.DISQUALIFIED}),
     Stage.SQL: frozenset({Stage.MQL, Stage.OPPORTUNITY, Stage.LOST, Stage.DISQUALIFIED}),
-    Stage.OPPORTUNITY: frozenset({Stage.SQL, Stage.CUSTOMER, Stage.LOST, Stage.DISQUALIFIED}),
+    # A stalled Opportunity can be recycled straight to nurturing (hand-off, issue 5).
+    Stage.OPPORTUNITY: frozenset({Stage.SQL, Stage.MQL, Stage.CUSTOMER, Stage.LOST, Stage.DISQUALIFIED}),
     Stage.CUSTOMER: frozenset(),
     Stage.LOST: frozenset({Stage.IQL, Stage.MQL}),
     Stage.DISQUALIFIED: frozenset({Stage.IQL}),

@@ -54,6 +54,7 @@ def test_json_report_counts_the_sales_leads_created_in_the_last_30_days(demo_url
             .where(Lead.kind == "sales", Lead.created_at >= start, Lead.created_at < end)
         )
     cohort = [row["leads"] for row in data["funnel"]["cohort"]]
+    assert created is not None
     assert cohort[0] == created > 0
     assert cohort == sorted(cohort, reverse=True)  # reaching a stage implies reaching the ones before
     assert data["rates"]["lead_to_customer"] == (round(cohort[4] / cohort[0], 4) if cohort[0] else None)

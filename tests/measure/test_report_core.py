@@ -51,7 +51,7 @@ def test_figures_serialise_to_json_with_the_agreed_keys() -> None:
         "end": "2026-04-01T00:00:00+00:00",
     }
     assert data["funnel"]["cohort"][1] == {"stage": "mql", "leads": 1, "conversion_to_next": 0.0}
-    assert data["revenue"] == {"amount": None, "return_on_spend": None, "note": REVENUE_NOTE}
+    assert data["revenue"] == {"by_currency": [], "return": None, "note": REVENUE_NOTE}
 
 
 def test_an_empty_period_reports_zeros_and_nones_without_crashing() -> None:

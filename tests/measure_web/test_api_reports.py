@@ -103,3 +103,18 @@ def test_costs_are_written_with_the_admin_scope_by_admin_or_marketing_only(keys:
     gone = keys.client.delete(f"/api/v1/costs/{listed[0]['id']}", headers=auth(keys.admin))
     assert gone.status_code == 204
     assert keys.client.get("/api/v1/costs", headers=auth(keys.admin)).json()["items"] == []
+
+
+def test_the_lead_list_takes_the_report_filters_and_refuses_a_stage_outside_the_funnel(keys: Keys) -> None:
+    listed = keys.client.get(
+        "/api/v1/leads",
+        params={"reached": "iql", "bought_list": "false", "created_from": "2026-11-01T00:00:00"},
+        headers=auth(keys.admin),
+    )
+    assert listed.status_code == 200, listed.text
+    assert [lead["full_name"] for lead in listed.json()["items"]] == ["Anh"]
+    nobody = keys.client.get("/api/v1/leads", params={"reached": "mql"}, headers=auth(keys.admin))
+    assert nobody.json()["items"] == []
+    lost = keys.client.get("/api/v1/leads", params={"reached": "lost"}, headers=auth(keys.admin))
+    assert lost.status_code == 422
+    assert lost.headers["content-type"].startswith("application/problem+json")

@@ -107,8 +107,13 @@ def test_sales_reps_are_refused_the_dashboard_exports_and_costs(rep: TestClient)
         "/reports",
         "/reports/export.csv",
         "/reports/export.xlsx",
-        "/reports/leads?reached=mql",
         "/costs",
     ):
         assert rep.get(path).status_code == 403, path
     assert "/reports" not in rep.get("/leads").text.split("</nav>")[0]
+
+
+def test_old_drill_links_lead_to_the_lead_list(marketing: TestClient) -> None:
+    moved = marketing.get("/reports/leads?reached=mql&kind=sales")
+    assert moved.status_code == 307
+    assert moved.headers["location"] == "/leads?reached=mql&kind=sales"

@@ -4,7 +4,7 @@ import random
 from datetime import datetime, timedelta
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pheu.score.defaults import default_model
@@ -83,6 +83,7 @@ def test_text_rules_ignore_case_and_tones() -> None:
     assert toned.fit == bare.fit == 15.0
 
 
+@settings(deadline=None)  # a loaded machine is no reason to fail a property
 @given(leads(), events(), models(), st.integers(0, 400 * 86_400))
 def test_time_passing_never_raises_a_score(
     facts: LeadFacts, history: list[EventFact], model: ScoringModel, wait: int
@@ -95,6 +96,7 @@ def test_time_passing_never_raises_a_score(
         assert abs(after.points_after_decay) <= abs(before.points_after_decay)
 
 
+@settings(deadline=None)  # a loaded machine is no reason to fail a property
 @given(events(max_size=60, span_days=40), models())
 def test_a_cap_holds_in_every_window_for_any_events(history: list[EventFact], model: ScoringModel) -> None:
     rule = model.behaviour_rules[0]
@@ -115,6 +117,7 @@ def test_a_cap_holds_in_every_window_for_any_events(history: list[EventFact], mo
         assert len(in_window) * rule.points <= rule.cap + 1e-9
 
 
+@settings(deadline=None)  # a loaded machine is no reason to fail a property
 @given(leads(), events(), models(), st.randoms(use_true_random=False))
 def test_the_order_of_events_does_not_matter(
     facts: LeadFacts, history: list[EventFact], model: ScoringModel, rng: random.Random
@@ -124,6 +127,7 @@ def test_the_order_of_events_does_not_matter(
     assert score(model, facts, shuffled, AT) == score(model, facts, history, AT)
 
 
+@settings(deadline=None)  # a loaded machine is no reason to fail a property
 @given(leads(), events(), st.sampled_from(["unsubscribe", "bounce"]), st.integers(0, 90))
 def test_a_negative_event_never_raises_the_score(
     facts: LeadFacts, history: list[EventFact], kind: str, days: int

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 
 from pheu.score.defaults import default_model
 from pheu.score.engine import score
@@ -23,6 +23,7 @@ def test_the_default_model_round_trips_through_yaml() -> None:
     assert "Người quyết định" in text  # Vietnamese stays readable, not \u-escaped
 
 
+@settings(deadline=None)  # a loaded machine is no reason to fail a property
 @given(models())
 def test_any_model_round_trips_through_yaml(model: ScoringModel) -> None:
     assert from_yaml(to_yaml(model)) == model

@@ -51,3 +51,20 @@ def moves(url: str, lead_id: int) -> list[StageChange]:
             select(StageChange).where(StageChange.lead_id == lead_id).order_by(StageChange.at, StageChange.id)
         )
         return list(s.scalars(stmt))
+
+
+def meet_bant(url: str, lead_id: int, now: datetime = NOW) -> None:
+    """Record a BANT that meets the default criteria, with the deal's amount and close date: what sales
+    records before ``stages.move_stage(…, Stage.OPPORTUNITY, …)`` is allowed."""
+    from pheu.services.scoring_bant import BantPatch, update
+
+    patch = BantPatch(
+        authority="decision_maker",
+        need="Cần phần mềm bán hàng",
+        need_level="high",
+        timing_window="within_1_month",
+        opportunity_amount_minor=120_000_000,
+        expected_close_date=(now + timedelta(days=30)).date(),
+    )
+    with unit_of_work(url) as s:
+        update(s, None, lead_id, patch, now)

@@ -8,22 +8,65 @@ admins and marketers, BANT criteria for admins and sales managers (the services 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Coroutine
 from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.routing import APIRoute
 from pydantic import BaseModel
 
 from pheu.api.deps import ApiContext, require
+from pheu.api.problems import problem
 from pheu.api.v1 import change_out
 from pheu.auth.roles import Scope
+from pheu.i18n import normalize_locale
 from pheu.score.bant import BantCriteria
 from pheu.services import scoring, scoring_backtest, scoring_bant, scoring_bulk, scoring_lead
 from pheu.services.errors import Invalid
 from pheu.services.schemas import StageChangeOut
 from pheu.store import ScoringModelVersion
 
-router = APIRouter(prefix="/api/v1")
+
+def accepted_language(request: Request) -> str:
+    """The first supported language of ``Accept-Language``; English otherwise, like every ``detail``."""
+    for tag in request.headers.get("accept-language", "").split(","):
+        code = normalize_locale(tag.split(";")[0])
+        if code:
+            return code
+    return "en"
+
+
+def model_problems(request: Request, exc: scoring.InvalidModel) -> Response:
+    """422 ``invalid_model`` with one ``errors`` entry per problem: where, the setting, its ``code`` and
+    ``params`` for programs, ``message`` in the caller's language and both languages in ``vi`` / ``en``."""
+    lang = accepted_language(request)
+    lines = "; ".join(p.line(lang) for p in exc.problems)
+    detail = (
+        f"Mô hình chấm điểm có {len(exc.problems)} vấn đề: {lines}"
+        if lang == "vi"
+        else f"The scoring model has {len(exc.problems)} problem(s): {lines}"
+    )
+    errors = [{**p.as_json(), "message": p.line(lang), "where": p.where_in(lang)} for p in exc.problems]
+    return problem(422, "Invalid input", detail, code=exc.code, instance=request.url.path, errors=errors)
+
+
+class ScoringRoute(APIRoute):
+    """Turns a refused model into problem details listing every problem (the shared handler keeps one)."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def run(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except scoring.InvalidModel as exc:
+                return model_problems(request, exc)
+
+        return run
+
+
+router = APIRouter(prefix="/api/v1", route_class=ScoringRoute)
 
 ReadLeads = Annotated[ApiContext, Depends(require(Scope.LEADS_READ))]
 WriteLeads = Annotated[ApiContext, Depends(require(Scope.LEADS_WRITE))]

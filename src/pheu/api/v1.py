@@ -140,6 +140,17 @@ def lead_query(
     kind: LeadKind | None = None,
     created_from: datetime | None = None,
     created_to: datetime | None = None,
+    reached: Annotated[
+        Stage | None, Query(description="Reached this funnel stage or a later one (as the reports count)")
+    ] = None,
+    reached_from: Annotated[
+        datetime | None, Query(description="With reached: first reached it at or after")
+    ] = None,
+    reached_to: Annotated[datetime | None, Query(description="With reached: first reached it before")] = None,
+    bought_list: Annotated[
+        bool | None, Query(description="From a bought list or low-quality channel (true) or not (false)")
+    ] = None,
+    team_id: Annotated[int | None, Query(description="Owned by a member of this team")] = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Name, email, phone or company; tones optional")
     ] = None,
@@ -156,12 +167,17 @@ def lead_query(
         "kind": kind,
         "created_from": created_from,
         "created_to": created_to,
+        "reached": reached,
+        "reached_from": reached_from,
+        "reached_to": reached_to,
+        "bought_list": bought_list,
+        "team_id": team_id,
         "q": q,
         "sort": sort,
         "limit": limit,
         "cursor": cursor,
     }
-    for name in ("created_from", "created_to"):
+    for name in ("created_from", "created_to", "reached_from", "reached_to"):
         value = values[name]
         if value is not None and value.tzinfo is None:
             values[name] = value.replace(tzinfo=UTC)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import multiprocessing
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,9 +18,15 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from pheu.capture.files import Mapping, RawRow, Table, open_table, suggest_mapping, to_incoming
+from pheu.capture.files import Mapping, Table, open_table, suggest_mapping
+from pheu.capture.import_pipeline import (
+    WORKER_FROM_BYTES,
+    CleanChunk,
+    ReadPlan,
+    clean_chunks,
+    clean_chunks_in_worker,
+)
 from pheu.capture.intake import CaptureContext, capture_many, load_lookups
-from pheu.capture.record import IncomingLead
 from pheu.db import unit_of_work
 from pheu.lifecycle import ActorType
 from pheu.services.errors import Invalid, NotFound
@@ -120,8 +127,11 @@ def run(
     clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     progress: Progress | None = None,
     chunk: int = CHUNK,
+    worker: bool | None = None,
 ) -> ImportSummary:
-    """Import (or resume) the file; each chunk lands in one transaction together with the resume point."""
+    """Import (or resume) the file; each chunk lands in one transaction together with the resume point.
+    ``worker``: read and clean in a second process while this one writes (default: for files big enough
+    that it pays)."""
     with unit_of_work(url) as session:
         record = _get(session, import_id)
         mapping = Mapping(
@@ -140,17 +150,28 @@ def run(
         )
         start_after = record.last_line
         lookups = load_lookups(session)
-    table = open_table(path)
-    source = f"import:{import_id}"
+    plan = ReadPlan(
+        path,
+        start_after,
+        mapping,
+        f"import:{import_id}",
+        lookups,
+        ctx.default_channel,
+        ctx.bought_list,
+        chunk,
+    )
+    if worker is None:  # a daemonic process (a pool worker) may not start one of its own
+        worker = path.stat().st_size >= WORKER_FROM_BYTES and not multiprocessing.current_process().daemon
+    chunks = clean_chunks_in_worker(plan) if worker else clean_chunks(plan)
     try:
-        for rows in _chunks(table.rows(start_after_line=start_after), chunk):
+        for part in chunks:
             with unit_of_work(url) as session:
-                _land(session, rows, mapping, source, ctx, lookups, summary, clock())
-                _save_progress(session, import_id, summary, rows[-1].line)
+                _land(session, part, plan.source, ctx, lookups, summary, clock())
+                _save_progress(session, import_id, summary, part.last_line)
             if progress is not None:
-                done, total = table.byte_progress()
-                progress(done, total, summary)
+                progress(*part.progress, summary)
     except BaseException as exc:
+        _close(chunks)
         with unit_of_work(url) as session:
             row = _get(session, import_id)
             row.status, row.error = "failed", f"{exc.__class__.__name__}: {exc}"
@@ -165,44 +186,38 @@ def run(
 
 def _land(
     session: Session,
-    rows: list[RawRow],
-    mapping: Mapping,
+    part: CleanChunk,
     source: str,
     ctx: CaptureContext,
     lookups: Any,
     summary: ImportSummary,
     now: datetime,
 ) -> None:
-    readable: list[IncomingLead] = []
-    lines: list[int | None] = []
-    unreadable: list[dict[str, Any]] = []
-    for row in rows:
-        if row.error:
-            unreadable.append(
+    unreadable = [
+        {
+            "source": source,
+            "import_id": ctx.import_id,
+            "line": line,
+            "raw": values,
+            "reasons": [
                 {
-                    "source": source,
-                    "import_id": ctx.import_id,
-                    "line": row.line,
-                    "raw": row.values,
-                    "reasons": [
-                        {
-                            "field": "row",
-                            "code": "unreadable",
-                            "message": row.error,
-                            "accepted": "a row with one value per column",
-                        }
-                    ],
-                    "status": "open",
-                    "created_at": now,
+                    "field": "row",
+                    "code": "unreadable",
+                    "message": error,
+                    "accepted": "a row with one value per column",
                 }
-            )
-            continue
-        readable.append(to_incoming(row, mapping, source))
-        lines.append(row.line)
+            ],
+            "status": "open",
+            "created_at": now,
+        }
+        for line, values, error in part.unreadable
+    ]
     if unreadable:
         insert_many(session, RejectedRecord, unreadable)
-    outcomes = capture_many(session, readable, ctx, now, lookups=lookups, lines=lines)
-    summary.rows_read += len(rows)
+    outcomes = capture_many(
+        session, part.records, ctx, now, lookups=lookups, lines=part.lines, cleaned=part.cleaned
+    )
+    summary.rows_read += part.rows_read
     summary.rejected += len(unreadable)
     for outcome in outcomes:
         if outcome.status == "created":
@@ -224,15 +239,11 @@ def _save_progress(session: Session, import_id: int, summary: ImportSummary, las
     row.last_line = last_line
 
 
-def _chunks(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
-    batch: list[RawRow] = []
-    for row in rows:
-        batch.append(row)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
+def _close(chunks: Iterator[CleanChunk]) -> None:
+    """Stop the reader (and its worker process) when the writer gives up."""
+    close = getattr(chunks, "close", None)
+    if close is not None:
+        close()
 
 
 def _get(session: Session, import_id: int) -> Import:

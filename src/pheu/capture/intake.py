@@ -111,8 +111,10 @@ def capture_many(
     *,
     lookups: Lookups | None = None,
     lines: Sequence[int | None] | None = None,
+    cleaned: Sequence[PreparedLead | Rejection] | None = None,
 ) -> list[Outcome]:
-    """Land a batch; the outcome list is in the order of ``records``."""
+    """Land a batch; the outcome list is in the order of ``records``. ``cleaned`` is ``prepare``'s result
+    per record when the caller already has it (an import cleans in a worker process while this one writes)."""
     lookups = lookups or load_lookups(session)
     lines = lines or [None] * len(records)
     outcomes: list[Outcome | None] = [None] * len(records)
@@ -127,7 +129,11 @@ def capture_many(
             continue
         if ext is not None:
             seen_ext.add(ext)
-        result = prepare(record, lookups, default_channel=ctx.default_channel, bought_list=ctx.bought_list)
+        result = (
+            cleaned[i]
+            if cleaned is not None
+            else prepare(record, lookups, default_channel=ctx.default_channel, bought_list=ctx.bought_list)
+        )
         if isinstance(result, Rejection):
             rejected.append((i, result))
         else:

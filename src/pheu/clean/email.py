@@ -135,7 +135,14 @@ def check_email(raw: str | None) -> EmailCheck:
         return EmailCheck(
             None, valid=False, problem="empty", message=f"No email address given; give {ACCEPTED}."
         )
-    if _PLAIN.match(text) and len(text) <= 254 and text.rpartition(".")[2].lower() not in _SPECIAL_USE:
+    # "--" in a domain may be an IDNA label ("xn--…", or reserved hyphens in the 3rd and 4th places): only
+    # the full validator knows, so such domains take the slow path.
+    if (
+        _PLAIN.match(text)
+        and len(text) <= 254
+        and text.rpartition(".")[2].lower() not in _SPECIAL_USE
+        and "--" not in text.rpartition("@")[2]
+    ):
         address = text.lower()
     else:
         try:

@@ -103,7 +103,7 @@ def _properties(kind: str, lead: Touchpoint, rng: random.Random) -> dict[str, An
         return {"channel": rng.choice(("email", "zalo")), "text": rng.choice(biz.REPLY_SNIPPETS)}
     if kind == "call":
         outcome = rng.choice(biz.CALL_OUTCOMES)
-        seconds = rng.randint(60, 900) if outcome == "Đã nghe máy" else 0
+        seconds = rng.randint(60, 900) if outcome == "reached" else 0
         return {"outcome": outcome, "duration_s": seconds, "user_id": lead.owner_id}
     if kind == "meeting":
         return {

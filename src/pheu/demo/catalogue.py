@@ -302,6 +302,7 @@ def _reference_rows(catalogue: Catalogue) -> None:
             "away_until": None,
             "working_hours": None,
             "languages": None,
+            "calendar_token_hash": None,
         }
         for u in DEMO_USERS
     ]

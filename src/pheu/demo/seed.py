@@ -11,10 +11,10 @@ import random
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Engine, func, insert, select, text
+from sqlalchemy import Engine, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from pheu.auth.passwords import hash_password
@@ -23,7 +23,19 @@ from pheu.demo.catalogue import DEMO_USERS, Catalogue, build_catalogue
 from pheu.demo.generate import iter_lead_chunks
 from pheu.services.scoring import ensure_default
 from pheu.services.scoring_bulk import rescore_all
-from pheu.store import Base, Campaign, CampaignCost, Channel, Consent, Event, Lead, StageChange, Team, User
+from pheu.store import (
+    AuditEntry,
+    Base,
+    Campaign,
+    CampaignCost,
+    Channel,
+    Consent,
+    Event,
+    Lead,
+    StageChange,
+    Team,
+    User,
+)
 
 Row = dict[str, Any]
 Progress = Callable[[str, int, int], None]
@@ -247,6 +259,14 @@ def seed(
                 progress("leads", done, n_leads)
         _reset_sequences(session)
     counts["stage_changes"] += _score(engine, now)
+    from pheu.demo.tasks import seed_tasks  # queue, past calls, won values, lost codes
+
+    handoff_work = seed_tasks(engine, now, seed)
+    counts["events"] = counts.get("events", 0) + handoff_work.pop("call_events")
+    counts.update(handoff_work)
+    from pheu.demo.handoff import seed_handoff  # managers, rules, reps' hours, assignment history
+
+    counts.update(seed_handoff(engine, now, seed))
     return DemoSummary(
         counts=counts, logins=_logins(ids.reused["users"]), seconds=time.perf_counter() - started
     )
@@ -258,7 +278,82 @@ def _score(engine: Engine, now: datetime) -> int:
     url = engine.url.render_as_string(hide_password=False)
     with unit_of_work(url) as session:
         ensure_default(session, now)
-    return rescore_all(url, now).moved
+        last_move = _max_id(session, StageChange)
+        last_audit = _max_id(session, AuditEntry)
+    moved = rescore_all(url, now).moved
+    with unit_of_work(url) as session:
+        _backdate_model_moves(session, last_move, last_audit, now)
+    return moved
+
+
+def _max_id(session: Session, model: type[Base]) -> int:
+    return int(session.scalar(select(func.coalesce(func.max(model.__table__.c.id), 0))) or 0)
+
+
+def _backdate_model_moves(session: Session, last_move: int, last_audit: int, now: datetime) -> None:
+    """Date the moves the demo's one-off rescore made as if the model had run all along.
+
+    Rescoring stamps every move it makes "now", which would put a thousand MQLs on the demo's last day and
+    make the dashboard's "moves in the period" spike there. A live model moves a lead when an event pushes
+    its score over the threshold; the middle of the lead's events since its previous move stands in for
+    that event (the score builds up over them), and the move lands a few minutes after it, when the scoring
+    job ran. The lead's ``stage_changed_at``/``updated_at`` and the audit entries follow.
+    """
+    moves = session.execute(
+        select(StageChange.id, StageChange.lead_id).where(StageChange.id > last_move).order_by(StageChange.id)
+    ).all()
+    if not moves:
+        return
+    events: dict[int, list[datetime]] = {}
+    for lead_id, at in session.execute(
+        select(Event.lead_id, Event.occurred_at)
+        .where(
+            Event.lead_id.in_(select(StageChange.lead_id).where(StageChange.id > last_move)),
+            Event.occurred_at <= now,
+        )
+        .order_by(Event.lead_id, Event.occurred_at)
+    ):
+        events.setdefault(lead_id, []).append(at)
+    earlier = StageChange.__table__.alias("earlier")
+    previous_move = dict(
+        session.execute(
+            select(earlier.c.lead_id, func.max(earlier.c.at))
+            .where(
+                earlier.c.lead_id.in_(select(StageChange.lead_id).where(StageChange.id > last_move)),
+                earlier.c.id <= last_move,
+            )
+            .group_by(earlier.c.lead_id)
+        ).all()
+    )
+    moment: dict[int, datetime] = {}
+    for _, lead_id in moves:
+        if lead_id in moment:
+            continue
+        before = previous_move.get(lead_id)
+        since = [at for at in events.get(lead_id, []) if before is None or at >= before]
+        # The score builds up over the lead's activity since its last move: the middle of it stands in for
+        # the event that tipped it over.
+        tipped = since[len(since) // 2] if since else before
+        if tipped is not None:
+            minutes = 3 + (lead_id * 7919) % 55  # the scoring job's delay, varied but reproducible
+            moment[lead_id] = min(tipped + timedelta(minutes=minutes), now)
+    session.execute(
+        update(StageChange),
+        [{"id": move_id, "at": moment[lead_id]} for move_id, lead_id in moves if lead_id in moment],
+    )
+    session.execute(
+        update(Lead),
+        [{"id": lead_id, "stage_changed_at": at, "updated_at": at} for lead_id, at in moment.items()],
+    )
+    audits = session.execute(
+        select(AuditEntry.id, AuditEntry.entity_id).where(
+            AuditEntry.id > last_audit, AuditEntry.action == "move_stage", AuditEntry.entity == "lead"
+        )
+    ).all()
+    by_text = {str(lead_id): at for lead_id, at in moment.items()}
+    rows = [{"id": audit_id, "at": by_text[lead]} for audit_id, lead in audits if lead in by_text]
+    if rows:
+        session.execute(update(AuditEntry), rows)
 
 
 def _logins(existing: Mapping[int, int]) -> tuple[DemoLogin, ...]:

@@ -203,7 +203,8 @@ REPLY_SNIPPETS: Final[tuple[str, ...]] = (
     "Gửi giúp mình hợp đồng mẫu nhé",
 )
 
-CALL_OUTCOMES: Final[tuple[str, ...]] = ("Đã nghe máy", "Không nghe máy", "Hẹn gọi lại", "Máy bận")
+# The codes the call log records (pheu.handoff.outcomes.CallOutcome), so scoring reads both alike.
+CALL_OUTCOMES: Final[tuple[str, ...]] = ("reached", "no_answer", "call_back", "busy")
 MEETING_TITLES: Final[tuple[str, ...]] = (
     "Demo sản phẩm",
     "Tư vấn giải pháp",

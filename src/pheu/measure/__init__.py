@@ -8,7 +8,9 @@ Definitions (also in the README, "Reports and metric definitions"):
   to ``as_of``) and by period (leads first reaching a stage in the period); the named rates.
 - ``timing``: median and 90th percentile time between consecutive stages and from lead to customer.
 - ``costs``: spend per currency, cost per lead, MQL, SQL and customer per channel and campaign.
-- ``quality``: conversion per channel, bought lists against the rest.
+- ``quality``: conversion and value per channel, bought lists against the rest.
+- ``revenue``: the cohort customers' won values per currency, average deal value, return on spend.
+- ``contact``: time to first contact after hand-off (reaching SQL) and SQL → Opportunity by contact speed.
 - ``period``: local calendar days to UTC bounds, and the previous period of the same length.
 - ``counts``: a period's leads counted by origin and level, with step times and first entries — the shape
   the database can produce itself, so the figures of a million leads need no Python object per lead.

@@ -6,7 +6,8 @@ spend by the leads created in the period from that channel (every one of them, c
 cost per MQL / SQL / customer divides it by those same cohort leads that had reached the stage by ``as_of``.
 A line whose spend is in several currencies gets no cost-per figures (no single amount to divide), and a
 channel with no recorded spend gets no line at all: its cost is unknown, not zero. Figures are integer minor
-units of the line's currency, halves rounded up; ``None`` when there is nothing to divide by.
+units of the line's currency, halves rounded up; ``None`` when there is nothing to divide by. Each line also
+carries its cohort customers' won value and the return on its spend (``revenue``).
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from pheu.measure.counts import K, Origin, grouped, level_counts
+from pheu.measure.counts import K, Origin, WonSums, grouped, level_counts, won_sums
 from pheu.measure.paths import Journey
-from pheu.measure.stats import per_unit
+from pheu.measure.revenue import Return, Revenue, return_on, revenue_grouped
+from pheu.measure.stats import per_unit, rounded
 
 DEFAULT_CURRENCY = "VND"
 
@@ -55,6 +57,8 @@ class CostLine:
     mqls: int
     sqls: int
     customers: int
+    revenue: tuple[Revenue, ...] = ()
+    valued: bool = False  # some won value exists in the report's scope: return can be stated
 
     @property
     def currency(self) -> str | None:
@@ -80,6 +84,11 @@ class CostLine:
     def cost_per_customer(self) -> int | None:
         return self._per(self.customers)
 
+    @property
+    def returns(self) -> Return | None:
+        """Revenue against spend, when both are in one and the same currency (``revenue.return_on``)."""
+        return return_on([(m.currency, m.amount_minor) for m in self.spend], self.revenue, valued=self.valued)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "channel": self.channel,
@@ -95,6 +104,9 @@ class CostLine:
             "cost_per_mql": self.cost_per_mql,
             "cost_per_sql": self.cost_per_sql,
             "cost_per_customer": self.cost_per_customer,
+            "revenue": [r.to_dict() for r in self.revenue],
+            "return_on_spend": rounded(self.returns.return_on_spend) if self.returns else None,
+            "net_return": self.returns.net_return if self.returns else None,
         }
 
 
@@ -105,34 +117,40 @@ def total_spend(spend: Iterable[Spend]) -> tuple[Money, ...]:
 
 def cost_by_channel(spend: Sequence[Spend], cohort: Sequence[Journey]) -> tuple[CostLine, ...]:
     """One line per channel with spend, biggest spenders first."""
-    return channel_costs(spend, level_counts(cohort))
+    return channel_costs(spend, level_counts(cohort), won_sums(cohort))
 
 
 def cost_by_campaign(spend: Sequence[Spend], cohort: Sequence[Journey]) -> tuple[CostLine, ...]:
     """One line per campaign with spend, biggest spenders first."""
-    return campaign_costs(spend, level_counts(cohort))
+    return campaign_costs(spend, level_counts(cohort), won_sums(cohort))
 
 
-def channel_costs(spend: Sequence[Spend], at_level: Mapping[Origin, Sequence[int]]) -> tuple[CostLine, ...]:
-    """``cost_by_channel`` from counted cohort leads (``counts.PeriodCounts.at_level``)."""
-    tallies = grouped(at_level, lambda origin: origin.channel)
-    return _lines(spend, tallies, key=lambda s: s.channel, campaigns=False)
+def channel_costs(
+    spend: Sequence[Spend], at_level: Mapping[Origin, Sequence[int]], won: WonSums | None = None
+) -> tuple[CostLine, ...]:
+    """``cost_by_channel`` from counted cohort leads (``counts.PeriodCounts.at_level`` and ``won``)."""
+    return _lines(spend, at_level, won or {}, lambda origin: origin.channel, lambda s: s.channel, False)
 
 
-def campaign_costs(spend: Sequence[Spend], at_level: Mapping[Origin, Sequence[int]]) -> tuple[CostLine, ...]:
+def campaign_costs(
+    spend: Sequence[Spend], at_level: Mapping[Origin, Sequence[int]], won: WonSums | None = None
+) -> tuple[CostLine, ...]:
     """``cost_by_campaign`` from counted cohort leads."""
-    tallies = grouped(at_level, lambda origin: origin.campaign_id)
-    return _lines(spend, tallies, key=lambda s: s.campaign_id, campaigns=True)
+    return _lines(spend, at_level, won or {}, lambda o: o.campaign_id, lambda s: s.campaign_id, True)
 
 
 def _lines(
     spend: Sequence[Spend],
-    tallies: Mapping[K, Sequence[int]],
-    *,
+    at_level: Mapping[Origin, Sequence[int]],
+    won: WonSums,
+    origin_key: Callable[[Origin], K],
     key: Callable[[Spend], K],
     campaigns: bool,
 ) -> tuple[CostLine, ...]:
-    """``tallies``: reached counts (IQL … Customer) of the cohort per line key."""
+    """One line per ``key`` with spend: the cohort's reached counts and revenue under the same key."""
+    tallies = grouped(at_level, origin_key)
+    revenue = revenue_grouped(won, origin_key)
+    valued = bool(won) and any(won.values())
     groups: dict[K, list[Spend]] = defaultdict(list)
     for item in spend:
         groups[key(item)].append(item)
@@ -150,6 +168,8 @@ def _lines(
                 mqls=mqls,
                 sqls=sqls,
                 customers=customers,
+                revenue=revenue.get(group_key, ()),
+                valued=valued,
             )
         )
     return tuple(sorted(lines, key=_biggest_first))

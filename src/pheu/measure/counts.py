@@ -32,6 +32,7 @@ _HOUR = timedelta(hours=1)
 # The steps whose time is measured: consecutive stages, then lead (IQL) to customer.
 _STEP_STAGES: tuple[tuple[Stage, Stage], ...] = (*pairwise(FUNNEL), (Stage.IQL, Stage.CUSTOMER))
 STEP_NAMES: tuple[str, ...] = (*(f"{a}_to_{b}" for a, b in pairwise(FUNNEL)), "lead_to_customer")
+CUSTOMER_LEVEL = LEVELS - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,15 +45,21 @@ class Origin:
     bought_list: bool = False
 
 
+# Per origin, per currency: [sum of the cohort customers' won values in minor units, deals with a value].
+WonSums = Mapping[Origin, Mapping[str, Sequence[int]]]
+
+
 @dataclass(frozen=True, slots=True)
 class PeriodCounts:
     """``at_level[origin][k]``: cohort leads of that origin whose highest funnel level is ``k`` (0 = IQL …
     4 = Customer). ``step_hours[name]``: each cohort lead's time over a step (``STEP_NAMES``), for the leads
-    that reached its later stage. ``entered[k]``: leads that first reached level ``k`` inside the period."""
+    that reached its later stage. ``entered[k]``: leads that first reached level ``k`` inside the period.
+    ``won[origin][currency]``: the won values of that origin's cohort customers (``measure.revenue``)."""
 
     at_level: Mapping[Origin, Sequence[int]]
     step_hours: Mapping[str, Sequence[float]] = field(default_factory=dict)
     entered: Sequence[int] = (0,) * LEVELS
+    won: WonSums = field(default_factory=dict)
 
 
 def reached_counts(at_level: Iterable[Sequence[int]]) -> tuple[int, ...]:
@@ -90,11 +97,23 @@ class Counter:
         self.at_level: dict[Origin, list[int]] = defaultdict(lambda: [0] * LEVELS)
         self.hours: dict[str, list[float]] = {name: [] for name in STEP_NAMES}
         self.entered = [0] * LEVELS
+        self.won: dict[Origin, dict[str, list[int]]] = defaultdict(dict)
 
-    def cohort_lead(self, origin: Origin, reached: Sequence[datetime]) -> None:
-        """A lead created in the period: counted at its level, timed over its steps, and entered."""
+    def add_won(self, origin: Origin, currency: str, amount_minor: int, deals: int = 1) -> None:
+        """A cohort customer's won value (or several, already summed), kept apart per currency."""
+        sums = self.won[origin].setdefault(currency, [0, 0])
+        sums[0] += amount_minor
+        sums[1] += deals
+
+    def cohort_lead(
+        self, origin: Origin, reached: Sequence[datetime], won: tuple[int, str] | None = None
+    ) -> None:
+        """A lead created in the period: counted at its level, timed over its steps, and entered; its won
+        value (amount in minor units, currency) counts when it reached Customer."""
         level = len(reached) - 1
         self.at_level[origin][level] += 1
+        if won is not None and level == CUSTOMER_LEVEL:
+            self.add_won(origin, won[1], won[0])
         hours = self.hours
         for step in range(level):
             hours[STEP_NAMES[step]].append((reached[step + 1] - reached[step]) / _HOUR)
@@ -103,12 +122,18 @@ class Counter:
         self.older_lead(reached)
 
     def cohort_columns(
-        self, origins: Sequence[Origin], groups: Sequence[int], created: Moments, firsts: Sequence[Moments]
+        self,
+        origins: Sequence[Origin],
+        groups: Sequence[int],
+        created: Moments,
+        firsts: Sequence[Moments],
+        won: Sequence[tuple[int, str] | None] = (),
     ) -> None:
         """Many cohort leads at once, column by column: lead ``i`` comes from ``origins[groups[i]]``, was
         created at ``created[i]`` and first entered level k+1 or a later one at ``firsts[k][i]`` (``NaT``
-        when never; naive UTC). The same definitions as ``cohort_lead``, done by numpy, so a million leads
-        cost array operations rather than Python objects."""
+        when never; naive UTC); ``won[i]`` is its won value (amount, currency) or ``None``. The same
+        definitions as ``cohort_lead``, done by numpy, so a million leads cost array operations rather than
+        Python objects."""
         moved = [~np.isnat(first) for first in firsts]
         levels = np.sum(moved, axis=0) if moved else np.zeros(len(created), dtype=int)
         # A merge can bring in moves older than the kept lead: it became a lead at the earliest of the two.
@@ -121,8 +146,12 @@ class Counter:
         for name, (earlier, later) in zip(STEP_NAMES, spans, strict=True):
             taken = ~np.isnat(later)
             self.hours[name].extend(((later[taken] - earlier[taken]) / _NP_HOUR).tolist())
-        for (group, level), leads in Tally(zip(groups, levels.tolist(), strict=True)).items():
+        level_list = levels.tolist()
+        for (group, level), leads in Tally(zip(groups, level_list, strict=True)).items():
             self.at_level[origins[group]][level] += leads
+        for group, level, value in zip(groups, level_list, won, strict=False):
+            if value is not None and level == CUSTOMER_LEVEL:
+                self.add_won(origins[group], value[1], value[0])
 
     def cohort_moves(
         self,
@@ -132,11 +161,15 @@ class Counter:
         created: Moments,
         levels: Sequence[int],
         moments: Moments,
-    ) -> None:
+        won: Sequence[tuple[int, str] | None] = (),
+    ) -> tuple[npt.NDArray[np.int64], list[Moments]]:
         """Cohort leads given as one row per move above IQL (a lead that never moved: one row with level 0
         and ``NaT``), in any order: row ``i`` is lead ``lead_ids[i]`` from ``origins[groups[i]]``, created at
         ``created[i]``, entering funnel level ``levels[i]`` at ``moments[i]``. Each lead's first entry into
-        every level or a later one is the earliest of its moves that high (``paths.reached``)."""
+        every level or a later one is the earliest of its moves that high (``paths.reached``). Returns the
+        lead ids (sorted) and, per level above IQL, each one's first entry into it or later (``NaT``: never),
+        for measures that follow single leads further (``contact``). ``won[i]``: lead ``lead_ids[i]``'s won
+        value (amount, currency) or ``None``, the same on each of its rows."""
         ids, first_row, lead_of_row = np.unique(np.asarray(lead_ids), return_index=True, return_inverse=True)
         rank = np.asarray(levels)
         ticks = moments.astype(np.int64)
@@ -149,7 +182,9 @@ class Counter:
             first[earliest == never] = np.datetime64("NaT")
             firsts.append(first)
         lead_groups = np.asarray(groups)[first_row].tolist()
-        self.cohort_columns(origins, lead_groups, created[first_row], firsts)
+        lead_won = [won[row] for row in first_row.tolist()] if won else []
+        self.cohort_columns(origins, lead_groups, created[first_row], firsts, lead_won)
+        return ids.astype(np.int64), firsts
 
     def older_lead(self, reached: Sequence[datetime]) -> None:
         """A lead outside the cohort: only its first entries inside the period count."""
@@ -164,7 +199,7 @@ class Counter:
             self.entered[level] += n
 
     def result(self) -> PeriodCounts:
-        return PeriodCounts(dict(self.at_level), self.hours, tuple(self.entered))
+        return PeriodCounts(dict(self.at_level), self.hours, tuple(self.entered), dict(self.won))
 
 
 def _naive(at: datetime) -> np.datetime64:
@@ -179,6 +214,21 @@ def _ordered(journey: Journey) -> list[datetime]:
 def _origin(journey: Journey) -> Origin:
     lead = journey.lead
     return Origin(lead.channel, lead.campaign_id, lead.bought_list)
+
+
+def _won(journey: Journey) -> tuple[int, str] | None:
+    lead = journey.lead
+    if lead.won_amount_minor is None or not lead.won_currency:
+        return None
+    return lead.won_amount_minor, lead.won_currency
+
+
+def won_sums(journeys: Iterable[Journey]) -> dict[Origin, dict[str, list[int]]]:
+    """The won values of the journeys that reached Customer, per origin and currency."""
+    counter = Counter(datetime.max.replace(tzinfo=UTC), datetime.max.replace(tzinfo=UTC))
+    for journey in journeys:
+        counter.cohort_lead(_origin(journey), _ordered(journey), _won(journey))
+    return dict(counter.won)
 
 
 def level_counts(journeys: Iterable[Journey]) -> dict[Origin, list[int]]:
@@ -211,7 +261,7 @@ def summarise(paths: Iterable[LeadPath], *, start: datetime, end: datetime, as_o
     counter = Counter(start, end)
     for journey in follow(paths, as_of):
         if start <= journey.lead.created_at < end:
-            counter.cohort_lead(_origin(journey), _ordered(journey))
+            counter.cohort_lead(_origin(journey), _ordered(journey), _won(journey))
         else:
             counter.older_lead(_ordered(journey))
     return counter.result()

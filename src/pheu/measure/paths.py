@@ -29,8 +29,9 @@ LEVEL: Mapping[Stage, int] = {stage: i for i, stage in enumerate(FUNNEL)}
 
 @dataclass(frozen=True, slots=True)
 class LeadPath:
-    """What the measures need of one lead: when it was created, where it came from, and the first time it
-    entered each stage (``entries``; IQL and the side exits are not needed and ignored). Times are aware UTC."""
+    """What the measures need of one lead: when it was created, where it came from, the first time it
+    entered each stage (``entries``; IQL and the side exits are not needed and ignored) and the value of its
+    won deal, if any (integer minor units of ``won_currency``). Times are aware UTC."""
 
     lead_id: int
     created_at: datetime
@@ -40,6 +41,8 @@ class LeadPath:
     campaign_id: int | None = None
     bought_list: bool = False
     merged_away: bool = False
+    won_amount_minor: int | None = None
+    won_currency: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

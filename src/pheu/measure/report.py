@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from typing import Any
 
+from pheu.measure.contact import FirstContact
 from pheu.measure.costs import CostLine, Money, Spend, campaign_costs, channel_costs, total_spend
 from pheu.measure.counts import PeriodCounts, reached_counts, summarise
 from pheu.measure.funnel import Rates, StageCount, funnel_rows, rates
 from pheu.measure.paths import LeadPath
 from pheu.measure.period import Period
 from pheu.measure.quality import ChannelQuality, quality_from_counts
+from pheu.measure.revenue import Return, Revenue, return_on, revenue_of
 from pheu.measure.timing import Times, times_from_hours
 
 REVENUE_NOTE = "Won value is not recorded yet: revenue and return per channel and campaign appear once deals carry a value."
@@ -37,11 +39,22 @@ class Figures:
     cost_by_channel: tuple[CostLine, ...]
     cost_by_campaign: tuple[CostLine, ...]
     channel_quality: ChannelQuality
-    revenue: Money | None = None
+    revenue: tuple[Revenue, ...] = ()
+    first_contact: FirstContact | None = None
 
     @property
     def leads(self) -> int:
         return self.cohort_funnel[0].leads
+
+    @property
+    def valued(self) -> bool:
+        """Whether any won value exists in scope; without one, revenue and return are not stated."""
+        return bool(self.revenue)
+
+    @property
+    def returns(self) -> Return | None:
+        """All revenue against all spend, when both are in one and the same currency."""
+        return return_on([(m.currency, m.amount_minor) for m in self.spend], self.revenue, valued=self.valued)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -63,11 +76,12 @@ class Figures:
             "cost_per_lead_by_channel": [line.to_dict() for line in self.cost_by_channel],
             "cost_by_campaign": [line.to_dict() for line in self.cost_by_campaign],
             "revenue": {
-                "amount": self.revenue.to_dict() if self.revenue else None,
-                "return_on_spend": None,
-                "note": None if self.revenue else REVENUE_NOTE,
+                "by_currency": [r.to_dict() for r in self.revenue],
+                "return": self.returns.to_dict() if self.returns else None,
+                "note": None if self.valued else REVENUE_NOTE,
             },
             "channel_quality": self.channel_quality.to_dict(),
+            "first_contact": self.first_contact.to_dict() if self.first_contact else None,
         }
 
 
@@ -101,11 +115,14 @@ def figures(
     zone: tzinfo,
     as_of: datetime,
     low_quality_channels: frozenset[str] = frozenset(),
+    first_contact: FirstContact | None = None,
+    times: Times | None = None,
 ) -> Figures:
     """The period's figures from its leads already counted (``counts.PeriodCounts``): what the service uses,
     having let the database do the counting. Same definitions as ``measure``."""
     start, end = period.bounds(zone)
     funnel = funnel_rows(reached_counts(counts.at_level.values()))
+    won = counts.won
     return Figures(
         period=period,
         start=start,
@@ -114,9 +131,11 @@ def figures(
         cohort_funnel=funnel,
         period_funnel=funnel_rows(counts.entered),
         rates=rates(funnel),
-        times=times_from_hours(counts.step_hours),
+        times=times if times is not None else times_from_hours(counts.step_hours),
         spend=total_spend(spend),
-        cost_by_channel=channel_costs(spend, counts.at_level),
-        cost_by_campaign=campaign_costs(spend, counts.at_level),
-        channel_quality=quality_from_counts(counts.at_level, low_quality_channels),
+        cost_by_channel=channel_costs(spend, counts.at_level, won),
+        cost_by_campaign=campaign_costs(spend, counts.at_level, won),
+        channel_quality=quality_from_counts(counts.at_level, low_quality_channels, won),
+        revenue=revenue_of(won.values()),
+        first_contact=first_contact,
     )

@@ -69,3 +69,17 @@ def times_from_hours(hours: Mapping[str, Sequence[float]]) -> Times:
 
 def _step(hours: Sequence[float], name: str, earlier: Stage, later: Stage) -> StepTime:
     return StepTime(name, earlier, later, len(hours), percentile(hours, 0.5), percentile(hours, 0.9))
+
+
+def times_from_figures(figures: Mapping[str, tuple[int, float | None, float | None]]) -> Times:
+    """The figures when the database worked them out (leads, median, p90 per step name, the same linear
+    interpolation as ``stats.percentile``); a missing step has no leads."""
+
+    def step(name: str, earlier: Stage, later: Stage) -> StepTime:
+        leads, median, p90 = figures.get(name, (0, None, None))
+        return StepTime(name, earlier, later, leads, median, p90)
+
+    return Times(
+        tuple(step(f"{a}_to_{b}", a, b) for a, b in STEPS),
+        step("lead_to_customer", Stage.IQL, Stage.CUSTOMER),
+    )

@@ -9,8 +9,9 @@ from pheu.score.bant import Bant, BantCriteria, meets
 from pheu.score.defaults import default_model
 from pheu.score.engine import Contribution, ScoreResult, score
 from pheu.score.facts import EventFact, LeadFacts
-from pheu.score.model import ModelError, Problem, ScoringModel
+from pheu.score.model import ModelError, ScoringModel
 from pheu.score.model_yaml import from_yaml, to_yaml
+from pheu.score.problems import Problem
 from pheu.score.stages import Proposal, next_stage, what_next
 
 __all__ = [

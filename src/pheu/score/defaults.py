@@ -82,7 +82,7 @@ def _behaviour_rules() -> tuple[BehaviourRule, ...]:
         _behaviour("du-su-kien", "event_attend", 12, 24, 90, 60, "Tham dự sự kiện", "Attended an event"),
         _behaviour("tra-loi", "reply", 10, 30, 30, 30, "Trả lời (email, Zalo)", "Replied (email, Zalo)"),
         _behaviour("nghe-may", "call", 6, 18, 30, 30, "Nghe máy khi được gọi", "Answered a call",
-                   PropertyCondition("outcome", "equals", "Đã nghe máy")),
+                   PropertyCondition("outcome", "equals", "reached")),
         _behaviour("gap-mat", "meeting", 15, 30, 30, 45, "Gặp tư vấn", "Met with sales"),
     )  # fmt: skip
 

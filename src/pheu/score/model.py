@@ -2,8 +2,9 @@
 
 Marketing and sales agree on these numbers and tune them over time, so a model is plain, versioned data that
 round-trips through YAML (``pheu.score.model_yaml``) and is checked when it is built: every refusal is a
-``Problem`` naming the rule, the field, what was wrong and what would be accepted, and all of a model's
-problems are reported together.
+``Problem`` naming the rule, the field, what was wrong (a code and its params) and what would be accepted,
+and all of a model's problems are reported together. The words for each code, in Vietnamese and English, are
+in ``pheu.score.problems``, so the checks stay free of any language.
 
 Sign conventions: fit and behaviour rules give positive points, negative rules give negative points. A cap is
 always a positive number of points (for a penalty it bounds how much it can take away). Penalties never decay:
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 
 from pheu.lifecycle import Stage
+from pheu.score.problems import Problem, problem
 
 FitOp = Literal["equals", "one_of", "range", "pattern", "missing", "present"]
 PropertyOp = Literal["equals", "one_of", "contains", "at_least"]
@@ -46,20 +48,6 @@ DERIVED_FIELDS: Final = frozenset({"email_domain", "flags", "kind", "consents", 
 KNOWN_FIELDS: Final = LEAD_FIELDS | DERIVED_FIELDS
 
 _ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-ID_ACCEPTED: Final = "1–64 lower-case letters, digits, '-' or '_' (for example 'xem-bang-gia')"
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a model: ``where`` names the rule or section, ``field`` the setting."""
-
-    where: str
-    field: str
-    message: str
-    accepted: str
-
-    def __str__(self) -> str:
-        return f"{self.where}, {self.field}: {self.message} Accepted: {self.accepted}."
 
 
 class ModelError(ValueError):
@@ -216,16 +204,16 @@ def check_fit_rule(rule: FitRule) -> list[Problem]:
     problems = _check_common(where, rule.id, rule.points, rule.label_vi, rule.label_en)
     if rule.field not in KNOWN_FIELDS:
         problems.append(
-            Problem(where, "field", f"'{rule.field}' is not a lead field.", ", ".join(sorted(KNOWN_FIELDS)))
+            problem(where, "field", "not_a_field", value=rule.field, choices=", ".join(sorted(KNOWN_FIELDS)))
         )
     if rule.op not in FIT_OPS:
-        problems.append(Problem(where, "op", f"'{rule.op}' is not an operator.", ", ".join(FIT_OPS)))
+        problems.append(problem(where, "op", "unknown_operator", value=rule.op, choices=", ".join(FIT_OPS)))
     elif rule.op in ("equals", "pattern") and not (rule.value or "").strip():
-        problems.append(Problem(where, "value", f"'{rule.op}' needs a value.", "a non-empty text"))
+        problems.append(problem(where, "value", "needs_text", op=rule.op))
     elif rule.op == "pattern":
         problems.extend(_check_pattern(where, rule.value or ""))
     elif rule.op == "one_of" and not any(v.strip() for v in rule.values):
-        problems.append(Problem(where, "values", "'one_of' needs at least one value.", "a list of texts"))
+        problems.append(problem(where, "values", "needs_values"))
     elif rule.op == "range":
         problems.extend(_check_range(where, rule.at_least, rule.at_most))
     return problems
@@ -235,34 +223,29 @@ def _check_pattern(where: str, pattern: str) -> list[Problem]:
     try:
         re.compile(pattern)
     except re.error as exc:
-        return [
-            Problem(where, "value", f"the pattern does not compile ({exc}).", "a Python regular expression")
-        ]
+        return [problem(where, "value", "bad_pattern", error=exc)]
     return []
 
 
 def _check_range(where: str, low: float | None, high: float | None) -> list[Problem]:
-    accepted = "at_least and/or at_most, numbers with at_least ≤ at_most"
     if low is None and high is None:
-        return [Problem(where, "at_least", "'range' needs at least one bound.", accepted)]
+        return [problem(where, "at_least", "range_no_bound")]
     if (low is not None and not _finite(low)) or (high is not None and not _finite(high)):
-        return [Problem(where, "at_least", "bounds must be finite numbers.", accepted)]
+        return [problem(where, "at_least", "range_not_finite")]
     if low is not None and high is not None and low > high:
-        return [Problem(where, "at_most", f"at_most {high:g} is below at_least {low:g}.", accepted)]
+        return [problem(where, "at_most", "range_reversed", high=high, low=low)]
     return []
 
 
 def _check_common(where: str, rule_id: str, points: float, label_vi: str, label_en: str) -> list[Problem]:
     problems: list[Problem] = []
     if not _ID.match(rule_id):
-        problems.append(Problem(where, "id", f"'{rule_id}' is not a usable id.", ID_ACCEPTED))
+        problems.append(problem(where, "id", "bad_id", value=rule_id))
     if not _finite(points) or points == 0:
-        problems.append(
-            Problem(where, "points", "points must be a non-zero number.", "for example 10 or -20")
-        )
+        problems.append(problem(where, "points", "zero_points"))
     for name, text in (("label_vi", label_vi), ("label_en", label_en)):
         if not text.strip():
-            problems.append(Problem(where, name, "a label is needed for 'why this score'.", "a short text"))
+            problems.append(problem(where, name, "label_needed"))
     return problems
 
 
@@ -270,27 +253,16 @@ def check_behaviour_rule(rule: BehaviourRule) -> list[Problem]:
     where = f"behaviour rule '{rule.id}'"
     problems = _check_common(where, rule.id, rule.points, rule.label_vi, rule.label_en)
     if not _ID.match(rule.event_type):
-        problems.append(
-            Problem(where, "event_type", f"'{rule.event_type}' is not an event type.", ID_ACCEPTED)
-        )
+        problems.append(problem(where, "event_type", "bad_event_type", value=rule.event_type))
     for name, days in (("period_days", rule.period_days), ("half_life_days", rule.half_life_days)):
         if days is not None and not (_finite(days) and days > 0):
-            problems.append(Problem(where, name, "must be a positive number of days.", "for example 30"))
+            problems.append(problem(where, name, "days_not_positive"))
     if rule.cap is not None and not (
         _finite(rule.cap) and _finite(rule.points) and rule.cap >= abs(rule.points)
     ):
-        problems.append(
-            Problem(
-                where,
-                "cap",
-                "the cap must be at least the points of one event.",
-                f"a number ≥ {abs(rule.points):g}",
-            )
-        )
+        problems.append(problem(where, "cap", "cap_below_points", points=abs(rule.points)))
     if rule.period_days is not None and rule.cap is None:
-        problems.append(
-            Problem(where, "period_days", "a period without a cap limits nothing.", "set cap too")
-        )
+        problems.append(problem(where, "period_days", "period_without_cap"))
     for index, cond in enumerate(rule.when):
         problems.extend(_check_property(f"{where}, when[{index}]", cond))
     return problems
@@ -298,15 +270,15 @@ def check_behaviour_rule(rule: BehaviourRule) -> list[Problem]:
 
 def _check_property(where: str, cond: PropertyCondition) -> list[Problem]:
     if not cond.key.strip():
-        return [Problem(where, "key", "the property name is empty.", "a property name such as 'url'")]
+        return [problem(where, "key", "empty_key")]
     if cond.op not in PROPERTY_OPS:
-        return [Problem(where, "op", f"'{cond.op}' is not an operator.", ", ".join(PROPERTY_OPS))]
+        return [problem(where, "op", "unknown_operator", value=cond.op, choices=", ".join(PROPERTY_OPS))]
     if cond.op == "one_of":
-        return [] if cond.values else [Problem(where, "values", "'one_of' needs values.", "a list of texts")]
+        return [] if cond.values else [problem(where, "values", "needs_values")]
     if cond.value is None or not cond.value.strip():
-        return [Problem(where, "value", f"'{cond.op}' needs a value.", "a text or a number")]
+        return [problem(where, "value", "needs_value", op=cond.op)]
     if cond.op == "at_least" and _number(cond.value) is None:
-        return [Problem(where, "value", f"'{cond.value}' is not a number.", "a number such as 30")]
+        return [problem(where, "value", "not_a_number", value=repr(cond.value), example=30)]
     return []
 
 
@@ -320,18 +292,20 @@ def _number(text: str) -> float | None:
 
 def check_condition(cond: Condition, where: str) -> list[Problem]:
     if cond.kind not in CONDITION_KINDS:
-        return [Problem(where, "kind", f"'{cond.kind}' is not a condition.", ", ".join(CONDITION_KINDS))]
+        return [
+            problem(where, "kind", "unknown_condition", value=cond.kind, choices=", ".join(CONDITION_KINDS))
+        ]
     if cond.kind == "has_consent" and not cond.purposes:
-        return [Problem(where, "purposes", "name the consent purposes.", "for example [email_marketing]")]
+        return [problem(where, "purposes", "purposes_needed")]
     if cond.kind == "has_event":
         if not cond.event_types:
-            return [Problem(where, "event_types", "name the event types.", "for example [email_open]")]
+            return [problem(where, "event_types", "event_types_needed")]
         if cond.within_days is not None and not (_finite(cond.within_days) and cond.within_days > 0):
-            return [Problem(where, "within_days", "must be a positive number of days.", "for example 30")]
+            return [problem(where, "within_days", "days_not_positive")]
     if cond.kind == "min_fit" and not _finite(cond.value):
-        return [Problem(where, "value", "'min_fit' needs a number.", "for example 10")]
+        return [problem(where, "value", "min_fit_number")]
     if cond.kind == "no_flag" and not (cond.flag or "").strip():
-        return [Problem(where, "flag", "'no_flag' needs a flag.", "for example email_disposable")]
+        return [problem(where, "flag", "flag_needed")]
     return []
 
 
@@ -339,39 +313,33 @@ def check_model(model: ScoringModel) -> list[Problem]:
     """Checks across rules; each rule has already checked itself when it was built."""
     problems: list[Problem] = []
     if not model.name.strip():
-        problems.append(Problem("model", "name", "the model needs a name.", "a short text"))
+        problems.append(problem("model", "name", "name_needed"))
     if model.version < 1:
-        problems.append(Problem("model", "version", f"version {model.version} is not allowed.", "1 or more"))
+        problems.append(problem("model", "version", "bad_version", value=model.version))
     seen: set[str] = set()
     for rule in model.all_rules():
         if rule.id in seen:
-            problems.append(
-                Problem(f"rule '{rule.id}'", "id", "two rules share this id.", "a unique id per rule")
-            )
+            problems.append(problem(f"rule '{rule.id}'", "id", "duplicate_id"))
         seen.add(rule.id)
     problems.extend(_check_signs(model))
     problems.extend(_check_stages(model))
     bands = model.temperature
     if not (_finite(bands.warm_at) and _finite(bands.hot_at) and bands.warm_at < bands.hot_at):
-        problems.append(Problem("temperature", "hot_at", "hot_at must be above warm_at.", "warm_at < hot_at"))
+        problems.append(problem("temperature", "hot_at", "hot_not_above_warm"))
     return problems
 
 
 def _check_signs(model: ScoringModel) -> list[Problem]:
     positive: tuple[Rule, ...] = (*model.fit_rules, *model.behaviour_rules)
     problems = [
-        Problem(f"rule '{r.id}'", "points", "fit and behaviour rules give points.", "a positive number")
-        for r in positive
-        if r.points < 0
+        problem(f"rule '{r.id}'", "points", "positive_rule_negative") for r in positive if r.points < 0
     ]
     for rule in model.negative_rules:
         where = f"negative rule '{rule.id}'"
         if rule.points > 0:
-            problems.append(
-                Problem(where, "points", "a negative rule takes points away.", "a negative number")
-            )
+            problems.append(problem(where, "points", "negative_rule_positive"))
         if isinstance(rule, BehaviourRule) and rule.half_life_days is not None:
-            problems.append(Problem(where, "half_life_days", "penalties do not fade.", "no half_life_days"))
+            problems.append(problem(where, "half_life_days", "penalty_fades"))
     return problems
 
 
@@ -380,18 +348,11 @@ def _check_stages(model: ScoringModel) -> list[Problem]:
     stages = [s.stage for s in model.stages]
     for stage in MODEL_STAGES:
         if stages.count(stage) != 1:
-            problems.append(
-                Problem(
-                    "stages",
-                    stage.value,
-                    f"exactly one rule for {stage.value} is needed.",
-                    "one mql and one sql",
-                )
-            )
+            problems.append(problem("stages", stage.value, "stage_count", stage=stage.value))
     for rule in model.stages:
         where = f"stages.{rule.stage.value}"
         if rule.stage not in MODEL_STAGES:
-            problems.append(Problem(where, "stage", "the model only moves leads to MQL or SQL.", "mql, sql"))
+            problems.append(problem(where, "stage", "stage_not_allowed"))
         if not _finite(rule.min_score):
-            problems.append(Problem(where, "min_score", "must be a number.", "for example 40"))
+            problems.append(problem(where, "min_score", "min_score_number"))
     return problems

@@ -23,7 +23,6 @@ from pheu.score.model import (
     FitOp,
     FitRule,
     ModelError,
-    Problem,
     PropertyCondition,
     PropertyOp,
     Rule,
@@ -31,6 +30,7 @@ from pheu.score.model import (
     StageRule,
     TemperatureBands,
 )
+from pheu.score.problems import Problem, problem
 
 T = TypeVar("T")
 Data = dict[str, Any]
@@ -46,9 +46,7 @@ def from_yaml(text: str) -> ScoringModel:
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ModelError(
-            [Problem("yaml", "text", f"the file is not valid YAML ({exc}).", "YAML text")]
-        ) from exc
+        raise ModelError([problem("yaml", "text", "bad_yaml", error=exc)]) from exc
     return from_dict(data)
 
 
@@ -108,20 +106,23 @@ class _Reader:
         self.problems = problems
         self.data: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
         if not isinstance(data, Mapping):
-            self.problem("", "expected a mapping of settings.", "key: value lines")
+            self.problem("", "expected_mapping")
 
-    def problem(self, field: str, message: str, accepted: str) -> None:
-        self.problems.append(Problem(self.where, field, message, accepted))
+    def problem(self, field: str, code: str, **params: object) -> None:
+        self.problems.append(problem(self.where, field, code, **params))
 
     def only(self, allowed: set[str]) -> None:
         for key in self.data:
             if key not in allowed:
-                self.problem(str(key), "unknown setting.", ", ".join(sorted(allowed)))
+                self.problem(str(key), "unknown_setting", choices=", ".join(sorted(allowed)))
 
     def text(self, key: str, default: str | None = None) -> str:
         value = self.data.get(key, default)
         if isinstance(value, bool) or not isinstance(value, str | int | float):
-            self.problem(key, "a text is needed." if value is None else f"{value!r} is not a text.", "a text")
+            if value is None:
+                self.problem(key, "text_needed")
+            else:
+                self.problem(key, "not_a_text", value=repr(value))
             return ""
         return str(value)
 
@@ -130,7 +131,7 @@ class _Reader:
 
     def number(self, key: str) -> float:
         if self.data.get(key) is None:
-            self.problem(key, "a number is needed.", "a number such as 10")
+            self.problem(key, "number_needed", example=10)
             return 0.0
         value = self.opt_number(key)
         return 0.0 if value is None else value
@@ -140,7 +141,7 @@ class _Reader:
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            self.problem(key, f"{value!r} is not a number.", "a number such as 10")
+            self.problem(key, "not_a_number", value=repr(value), example=10)
             return None
         return float(value)
 
@@ -149,7 +150,7 @@ class _Reader:
         if value is None:
             return ()
         if not isinstance(value, list) or any(isinstance(v, bool | list | dict) or v is None for v in value):
-            self.problem(key, "a list of texts is needed.", "[a, b, c]")
+            self.problem(key, "texts_needed")
             return ()
         return tuple(str(v) for v in value)
 
@@ -158,7 +159,7 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.problem(key, "a list is needed.", "a list of '- …' entries")
+            self.problem(key, "list_needed")
             return []
         return value
 
@@ -180,7 +181,7 @@ def from_dict(data: object) -> ScoringModel:
     top.only({f.name for f in fields(ScoringModel)})
     name, version = top.text("name"), top.number("version")
     if not float(version).is_integer():
-        top.problem("version", f"{version:g} is not a whole number.", "a whole number such as 1, 2 or 3")
+        top.problem("version", "not_whole", value=version)
     fit = [_fit_rule(item, f"fit_rules[{i}]", problems) for i, item in enumerate(top.items("fit_rules"))]
     behaviour = [
         _behaviour_rule(item, f"behaviour_rules[{i}]", problems)
@@ -275,9 +276,7 @@ def _stages(data: object, problems: list[Problem]) -> list[StageRule]:
     rules: list[StageRule] = []
     for stage in MODEL_STAGES:
         if stage.value not in top.data:
-            top.problem(
-                stage.value, f"the requirements for {stage.value} are missing.", "min_score and conditions"
-            )
+            top.problem(stage.value, "stage_missing", stage=stage.value)
             continue
         r = _Reader(top.data[stage.value], f"stages.{stage.value}", problems)
         r.only({"min_score", "conditions"})

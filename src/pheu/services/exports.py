@@ -4,7 +4,9 @@ Excel .xlsx, one sheet per table.
 Campaign and channel names are typed by people and reach the file as they are, so every text cell is made
 safe from formula injection the same way lead exports are (``capture.imports.safe_cell``: text starting
 with = + - @, a tab or a carriage return gets a leading '). Figures stay numbers: rates as fractions (shown
-as percentages in Excel), money in major units of its currency (VND has no minor unit), times in hours.
+as percentages in Excel), money in major units of its currency (VND has no minor unit), times in hours, return
+on spend as a multiple. Revenue in one currency is a number with its currency beside it; revenue in several
+currencies (never added together) is written as text, one amount per currency.
 Words come translated from the caller (``Texts``), so the file reads in the person's language.
 """
 
@@ -24,11 +26,18 @@ from pheu.capture.imports import safe_cell
 from pheu.measure.costs import CostLine, Money
 from pheu.measure.quality import GroupQuality
 from pheu.measure.report import Figures
+from pheu.measure.revenue import Revenue
 from pheu.services.reports import Report
 
-Kind = Literal["text", "count", "rate", "money", "hours"]
+Kind = Literal["text", "count", "rate", "money", "hours", "multiple"]
 Cell = str | int | float | Decimal | None
-_FORMATS: Final[dict[str, str]] = {"count": "#,##0", "rate": "0.0%", "money": "#,##0.##", "hours": "0.0"}
+_FORMATS: Final[dict[str, str]] = {
+    "count": "#,##0",
+    "rate": "0.0%",
+    "money": "#,##0.##",
+    "hours": "0.0",
+    "multiple": "0.00",
+}
 _SHEET_JUNK: Final = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -64,6 +73,7 @@ def report_tables(report: Report, texts: Texts) -> list[Table]:
         _costs(now.cost_by_channel, texts, campaigns=False),
         _costs(now.cost_by_campaign, texts, campaigns=True),
         _quality(now, texts),
+        *_contact(now, texts),
     ]
 
 
@@ -130,8 +140,23 @@ def major(amount_minor: int | None, currency: str | None) -> Decimal | None:
     return Decimal(amount_minor).scaleb(-get_currency_precision(currency))
 
 
-def _money_text(spend: Sequence[Money]) -> str:
+def _money_text(spend: Sequence[Money | Revenue]) -> str:
     return "; ".join(f"{major(m.amount_minor, m.currency)} {m.currency}" for m in spend)
+
+
+_REVENUE_COLUMNS: Final = ("revenue", "revenue_currency", "deals", "average_deal")
+_REVENUE_KINDS: Final[tuple[Kind, ...]] = ("money", "text", "count", "money")
+
+
+def _revenue_cells(revenue: Sequence[Revenue]) -> list[Cell]:
+    """Revenue, its currency, deals and average deal value: numbers in one currency, text across several."""
+    if not revenue:
+        return [None, "", 0, None]
+    if len(revenue) == 1:
+        item = revenue[0]
+        return [major(item.amount_minor, item.currency), item.currency, item.deals,
+                major(item.average_deal, item.currency)]  # fmt: skip
+    return [_money_text(revenue), "", sum(r.deals for r in revenue), None]
 
 
 def _summary(report: Report, texts: Texts) -> Table:
@@ -149,7 +174,16 @@ def _summary(report: Report, texts: Texts) -> Table:
         [texts("owner"), filters.owner_id],
         [texts("team"), filters.team_id],
         [texts("spend"), _money_text(now.spend) or "–"],
+        [texts("revenue"), _money_text(now.revenue) or "–"],
     ]
+    if now.returns is not None:
+        rows += [
+            [texts("return_on_spend"), now.returns.return_on_spend],
+            [
+                texts("net_return"),
+                f"{major(now.returns.net_return, now.returns.currency)} {now.returns.currency}",
+            ],
+        ]
     rows += [[texts("note"), note] for note in report.notes]
     return Table(texts("summary"), (texts("item"), texts("value")), ("text", "text"), rows)
 
@@ -197,17 +231,23 @@ def _costs(lines: Sequence[CostLine], texts: Texts, *, campaigns: bool) -> Table
         names: list[Cell] = (
             [line.campaign, texts.channel(line.channel)] if campaigns else [texts.channel(line.channel)]
         )
+        returns = line.returns
         rows.append(
             [*names, currency or "", spend, line.leads, line.mqls, line.sqls, line.customers,
              *(major(v, currency) for v in (line.cost_per_lead, line.cost_per_mql, line.cost_per_sql,
-                                            line.cost_per_customer))]
+                                            line.cost_per_customer)),
+             *_revenue_cells(line.revenue),
+             returns.return_on_spend if returns else None,
+             major(returns.net_return, returns.currency) if returns else None]
         )  # fmt: skip
     head = ("campaign", "channel") if campaigns else ("channel",)
     columns = (*head, "currency", "spend", "leads", "mqls", "sqls", "customers", "cost_per_lead",
-               "cost_per_mql", "cost_per_sql", "cost_per_customer")  # fmt: skip
+               "cost_per_mql", "cost_per_sql", "cost_per_customer", *_REVENUE_COLUMNS, "return_on_spend",
+               "net_return")  # fmt: skip
     head_kinds: tuple[Kind, ...] = ("text", "text") if campaigns else ("text",)
     kinds: tuple[Kind, ...] = (*head_kinds, "text", "money", "count", "count", "count", "count",
-                               "money", "money", "money", "money")  # fmt: skip
+                               "money", "money", "money", "money", *_REVENUE_KINDS, "multiple",
+                               "money")  # fmt: skip
     title = texts("cost_by_campaign" if campaigns else "cost_by_channel")
     return Table(title, tuple(texts(c) for c in columns), kinds, rows)
 
@@ -217,11 +257,35 @@ def _quality(now: Figures, texts: Texts) -> Table:
 
     def row(name: str, group: GroupQuality) -> list[Cell]:
         return [name, texts("yes") if group.low_quality else "", group.leads, group.mqls, group.sqls,
-                group.customers, group.lead_to_mql, group.mql_to_sql, group.lead_to_customer]  # fmt: skip
+                group.customers, group.lead_to_mql, group.mql_to_sql, group.lead_to_customer,
+                *_revenue_cells(group.revenue)]  # fmt: skip
 
     rows = [row(texts.channel(g.name), g) for g in quality.channels]
     rows += [row(texts("bought_lists"), quality.bought_lists), row(texts("rest"), quality.rest)]
     columns = ("channel", "low_quality", "leads", "mqls", "sqls", "customers", "lead_to_mql", "mql_to_sql",
-               "lead_to_customer")  # fmt: skip
-    kinds: tuple[Kind, ...] = ("text", "text", "count", "count", "count", "count", "rate", "rate", "rate")
+               "lead_to_customer", *_REVENUE_COLUMNS)  # fmt: skip
+    kinds: tuple[Kind, ...] = ("text", "text", "count", "count", "count", "count", "rate", "rate", "rate",
+                               *_REVENUE_KINDS)  # fmt: skip
     return Table(texts("channel_quality"), tuple(texts(c) for c in columns), kinds, rows)
+
+
+def _contact(now: Figures, texts: Texts) -> list[Table]:
+    """Time to first contact: the wait after hand-off, then SQL → Opportunity per band of contact speed."""
+    contact = now.first_contact
+    if contact is None:
+        return []
+    waits: list[list[Cell]] = [
+        [texts("handed_off"), contact.handed_off, None],
+        [texts("contacted"), contact.contacted, None],
+        [texts("median_hours"), None, contact.median_hours],
+        [texts("p90_hours"), None, contact.p90_hours],
+    ]
+    bands: list[list[Cell]] = [
+        [texts(band.name), band.leads, band.opportunities, band.to_opportunity] for band in contact.bands
+    ]
+    return [
+        Table(texts("first_contact"), (texts("item"), texts("leads"), texts("hours")),
+              ("text", "count", "hours"), waits),
+        Table(texts("contact_speed"), tuple(texts(c) for c in ("first_call", "leads", "opportunities",
+              "sql_to_opportunity")), ("text", "count", "count", "rate"), bands),
+    ]  # fmt: skip

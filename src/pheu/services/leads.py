@@ -61,9 +61,14 @@ class LeadPage:
 
 
 def visible(stmt: _S, principal: Principal) -> _S:
-    """Narrow a query on leads to the ones this principal may see."""
+    """Narrow a query on leads to the ones this principal may see: a rep their own, a sales manager their
+    team's and the unassigned ones (so they can hand those out), everyone else all."""
     if sees_only_own_leads(principal.role):
         return stmt.where(Lead.owner_id == principal.user_id)
+    if principal.role is Role.SALES_MANAGER:
+        team = select(User.id).where(User.team_id == principal.team_id) if principal.team_id else None
+        mine = Lead.owner_id == principal.user_id
+        return stmt.where(or_(Lead.owner_id.is_(None), mine if team is None else Lead.owner_id.in_(team)))
     return stmt
 
 

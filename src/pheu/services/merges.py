@@ -29,7 +29,19 @@ from pheu.services.duplicates import (
     same_value,
 )
 from pheu.services.errors import Conflict, Invalid, NotFound
-from pheu.store import Consent, DuplicateCandidate, Event, Lead, LeadMerge, RejectedRecord, StageChange
+from pheu.store import (
+    Assignment,
+    Consent,
+    DuplicateCandidate,
+    Event,
+    Lead,
+    LeadBant,
+    LeadMerge,
+    Notification,
+    RejectedRecord,
+    StageChange,
+    Task,
+)
 from pheu.store.base import UTCDateTime
 
 # Rows that belong to a lead and follow it when it is merged into another, with the id list kept for undo.
@@ -38,7 +50,14 @@ MOVED: Final[dict[str, Any]] = {
     "stage_changes": StageChange,
     "rejected": RejectedRecord,
     "merges": LeadMerge,
+    # Hand-off work follows the person: open calls, who had the lead and what they were told.
+    "tasks": Task,
+    "assignments": Assignment,
+    "notifications": Notification,
 }
+# One BANT per lead: the dropped lead's moves over only when the kept lead has none (else the kept one stands).
+_MOVED_IF_FREE: Final[dict[str, Any]] = {"bant": LeadBant}
+_WON: Final = ("won_amount_minor", "won_currency")
 _CHUNK: Final = 5000
 
 
@@ -98,12 +117,17 @@ def merge_leads(
     values = {name: (drop if wanted[name] == drop_id else keep)[name] for name in CHOOSABLE}
     values["interests"] = _united(keep["interests"], drop["interests"])
     values["flags"] = sorted({*(keep["flags"] or []), *(drop["flags"] or [])})
+    if keep["won_amount_minor"] is None and drop["won_amount_minor"] is not None:  # a won deal is never lost
+        values["won_amount_minor"], values["won_currency"] = drop["won_amount_minor"], drop["won_currency"]
     changes = {k: [keep[k], v] for k, v in values.items() if not same_value(keep[k], v)}
     snapshot: dict[str, Any] = {k: keep[k] for k in changes}
     snapshot |= {"_updated_at": keep["updated_at"].isoformat(), "_dropped": _jsonable(drop, Lead.__table__)}
     snapshot["_consents"] = _merge_consents(session, keep_id, drop_id)
     snapshot["_candidates"] = _candidates_of(session, drop_id)
     snapshot["_moved"] = {name: _move(session, model, drop_id, keep_id) for name, model in MOVED.items()}
+    for name, model in _MOVED_IF_FREE.items():
+        if session.scalar(select(model.id).where(model.lead_id == keep_id)) is None:
+            snapshot["_moved"][name] = _move(session, model, drop_id, keep_id)
     session.execute(delete(Lead).where(Lead.id == drop_id))
     _write_lead(session, keep_id, {**keep, **values}, now)
     merge = LeadMerge(
@@ -202,7 +226,7 @@ def _write_lead(session: Session, lead_id: int, state: Mapping[str, Any], now: d
         update(Lead)
         .where(Lead.id == lead_id)
         .values(
-            **{k: state[k] for k in (*CHOOSABLE, *UNITED)},
+            **{k: state[k] for k in (*CHOOSABLE, *UNITED, *_WON)},
             updated_at=now,
             search_key=search_key(
                 state["full_name"], state["email"], phone_search_forms(state["phone"]), state["company"]
@@ -249,7 +273,7 @@ def _restore_dropped(session: Session, merge: LeadMerge) -> None:
             f"Lead id {drop_id} is in use again; the merged lead cannot come back.", code="id_reused"
         )
     session.execute(insert(Lead).values(**_from_json(snapshot["_dropped"], Lead.__table__)))
-    for name, model in MOVED.items():
+    for name, model in {**MOVED, **_MOVED_IF_FREE}.items():
         for ids in _chunks(snapshot["_moved"].get(name, [])):
             session.execute(
                 update(model).where(model.id.in_(ids), model.lead_id == keep_id).values(lead_id=drop_id)

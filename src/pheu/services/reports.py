@@ -1,13 +1,13 @@
 """Reports: the measures of ``pheu.measure`` over the stored leads, for the CLI, the dashboard and the API.
 
-Fetching is set-wise and sized for a million leads (``bench/reports.py``): the database groups each cohort
-lead's stage moves into one row holding its first entry into each funnel level (never loading events or
-single moves), which ``measure.counts`` adds up as numpy columns rather than one Python object per lead; the
-older leads that moved up in the period are counted by the database outright; campaign costs are summed per
-campaign and currency. Every read is served from an index alone with migration 0006. The plain SQL used
-(joins, ``GROUP BY``, ``CASE``) runs the same on SQLite and PostgreSQL. The previous period is measured as
-things stood one period earlier (``as_of`` moved back by the period's length), so both cohorts have had the
-same time to convert; the dashboard and the API measure it at the same time as the current one.
+Fetching is set-wise and sized for a million leads (``bench/reports.py``). The cohort (leads created in the
+period) is reduced to each lead's first entry into every funnel level: PostgreSQL then counts, times and
+bands it itself and answers a few dozen rows (``reports_pg``); on SQLite its moves come back one row each
+and numpy adds them up (``reports_rows``). The older leads that moved up in the period are counted by the
+database outright; campaign costs are summed per campaign and currency. The reads are served from indexes
+(migration 0006; calls through the events' type-and-time index). The previous period is measured as things
+stood one period earlier (``as_of`` moved back by the period's length), so both cohorts have had the same
+time to convert; the dashboard and the API measure it at the same time as the current one.
 """
 
 from __future__ import annotations
@@ -15,37 +15,32 @@ from __future__ import annotations
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import numpy as np
 from sqlalchemy import (
     ColumnElement,
-    Float,
-    Select,
     String,
     and_,
     case,
     cast,
-    extract,
     func,
     select,
-    type_coerce,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import InstrumentedAttribute, Session
-from sqlalchemy.sql.sqltypes import NullType
+from sqlalchemy.orm import Session
 
 from pheu.auth.roles import Principal, Role
 from pheu.config import get_settings
-from pheu.lifecycle import LeadKind
+from pheu.lifecycle import LeadKind, Stage
 from pheu.measure.costs import Spend
-from pheu.measure.counts import Counter, Moments, Origin
+from pheu.measure.counts import Counter, PeriodCounts
 from pheu.measure.paths import ABOVE_IQL, LEVEL
 from pheu.measure.period import Period
 from pheu.measure.quality import BOUGHT_LIST_FLAG
 from pheu.measure.report import REVENUE_NOTE, Figures, figures
+from pheu.services import reports_pg, reports_rows
 from pheu.services.errors import Forbidden, Invalid
 from pheu.store import Campaign, CampaignCost, Channel, Lead, LeadMerge, StageChange, Team, User
 
@@ -54,6 +49,7 @@ SPEND_NOT_SPLIT = (
     "Spend is booked per campaign, not per owner or team: costs are left out under those filters."
 )
 _MOVES_UP = [stage.value for stage in ABOVE_IQL]
+CONTACT_EVENT = reports_rows.CONTACT_EVENT  # a call logged for the lead: contact by sales
 _LEVEL_OF = {stage.value: LEVEL[stage] for stage in ABOVE_IQL}
 
 
@@ -176,7 +172,7 @@ def build_report(
     else:
         current = _figures(session, filters, filters.period, as_of, zone, channels)
         previous = _figures(session, *previous_args)
-    notes = [REVENUE_NOTE] if current.revenue is None else []
+    notes = [] if current.valued else [REVENUE_NOTE]
     if _spend_hidden(filters):
         notes.append(SPEND_NOT_SPLIT)
     return Report(filters, current, previous, tuple(notes))
@@ -203,17 +199,44 @@ def _figures(
     seen_end = min(end, as_of)
     matching = _lead_conditions(filters, channels)
     cohort = [*matching, Lead.created_at >= start, Lead.created_at < seen_end]
-    counter = Counter(start, end)
-    _count_cohort(session, counter, cohort, as_of, channels)
-    counter.add_entered(_older_entered(session, matching, start, end, seen_end, as_of))
+    older = _older_entered(session, matching, start, end, seen_end, as_of)
     spend = [] if _spend_hidden(filters) else _spend(session, filters, period, as_of.astimezone(zone).date())
+    if session.get_bind().dialect.name == "postgresql":
+        found = reports_pg.cohort_figures(
+            session,
+            cohort,
+            bought=_bought(),
+            moves_up=_MOVES_UP,
+            handed_level=_LEVEL_OF[Stage.SQL.value],
+            advanced_level=_LEVEL_OF[Stage.OPPORTUNITY.value],
+            contact_event=CONTACT_EVENT,
+            start=start,
+            end=end,
+            as_of=as_of,
+            channel_code=channels.codes,
+        )
+        entered = [a + b for a, b in zip(found.entered, older, strict=True)]
+        counts = PeriodCounts(found.at_level, {}, entered, found.won)
+        times, contact = found.times, found.first_contact
+    else:
+        counter = Counter(start, end)
+        reached = reports_rows.count_cohort(
+            session, counter, cohort, as_of, _bought(), channels.code, _LEVEL_OF
+        )
+        counter.add_entered(older)
+        contact = reports_rows.first_contact_of(
+            session, reached, as_of, _LEVEL_OF[Stage.SQL.value], _LEVEL_OF[Stage.OPPORTUNITY.value]
+        )
+        counts, times = counter.result(), None
     return figures(
-        counter.result(),
+        counts,
         spend,
         period=period,
         zone=zone,
         as_of=as_of,
         low_quality_channels=channels.low_quality,
+        first_contact=contact,
+        times=times,
     )
 
 
@@ -242,65 +265,6 @@ def _lead_conditions(filters: ReportFilters, channels: _Channels) -> list[Column
 
 def _bought() -> ColumnElement[bool]:
     return cast(Lead.flags, String).like(f'%"{BOUGHT_LIST_FLAG.replace("_", "!_")}"%', escape="!")
-
-
-def _count_cohort(
-    session: Session,
-    counter: Counter,
-    cohort: Sequence[ColumnElement[bool]],
-    as_of: datetime,
-    channels: _Channels,
-) -> None:
-    """Feed the counter the cohort: one row per lead and move above IQL before ``as_of`` (one row without a
-    move for a lead that never moved up), read from two covering indexes in index order and added up by
-    numpy (``measure.counts.Counter.cohort_moves``) — cheaper than letting the database group the moves.
-    The moves are found from the leads (``lead_id`` index), so the work grows with the leads asked about,
-    not with the whole history."""
-    sqlite = session.get_bind().dialect.name == "sqlite"
-    # SQLite hands times over as text, which numpy reads; PostgreSQL's timestamps are cheaper as numbers.
-    created, at = (
-        (Lead.created_at, StageChange.at)
-        if sqlite
-        else (cast(extract("epoch", Lead.created_at), Float), cast(extract("epoch", StageChange.at), Float))
-    )
-    level = case(*((StageChange.to_stage == stage, n) for stage, n in _LEVEL_OF.items()), else_=0)
-    stmt = (
-        select(Lead.id, Lead.channel_id, Lead.campaign_id, _bought(), created, level, at)
-        .outerjoin(
-            StageChange,
-            and_(StageChange.lead_id == Lead.id, StageChange.to_stage.in_(_MOVES_UP), StageChange.at < as_of),
-        )
-        .where(*cohort)
-    )
-    rows = _plain_rows(session, stmt)
-    if not rows:
-        return
-    lead_ids, channel_ids, campaign_ids, bought, created_at, levels, moments = zip(*rows, strict=True)
-    keys: dict[tuple[Any, Any, Any], int] = {}
-    groups = [keys.setdefault(key, len(keys)) for key in zip(channel_ids, campaign_ids, bought, strict=True)]
-    origins = [Origin(channels.code(ch), campaign, bool(flag)) for ch, campaign, flag in keys]
-    counter.cohort_moves(
-        origins, groups, lead_ids, _moments(created_at, sqlite), levels, _moments(moments, sqlite)
-    )
-
-
-def _moments(column: Sequence[Any], text: bool) -> Moments:
-    """Stored times as numpy microseconds (naive UTC), ``None`` as NaT: from text, or from seconds since
-    the epoch."""
-    if text:
-        return np.array(column, dtype="datetime64[us]")
-    seconds = np.array(column, dtype=float)
-    known = ~np.isnan(seconds)
-    out = np.full(len(seconds), np.datetime64("NaT"), dtype="datetime64[us]")
-    out[known] = np.round(seconds[known] * 1e6).astype(np.int64).astype("datetime64[us]")
-    return out
-
-
-def _plain_rows(session: Session, stmt: Select[Any]) -> list[tuple[Any, ...]]:
-    """The driver's own rows: tens of thousands of numbers need no result processing, and building an ORM
-    or Core row for each costs more than the query's slowest part."""
-    with session.connection().execute(stmt) as result:
-        return list(result.cursor.fetchall()) if result.cursor is not None else []
 
 
 def _firsts() -> list[ColumnElement[Any]]:
@@ -338,17 +302,6 @@ def _older_entered(
     ]
     row = session.execute(select(*inside)).one()
     return [0, *(int(n) for n in row)]
-
-
-def _raw(expr: ColumnElement[Any] | InstrumentedAttribute[datetime]) -> ColumnElement[Any]:
-    """A time read as the driver gives it: SQLAlchemy's own SQLite date parsing costs more than the query."""
-    return type_coerce(expr, NullType())
-
-
-def _utc(value: str | datetime) -> datetime:
-    """Stored naive UTC (text on SQLite, a timestamp on PostgreSQL) as an aware datetime."""
-    at = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return at.replace(tzinfo=UTC)
 
 
 def _spend(session: Session, filters: ReportFilters, period: Period, today: date) -> Sequence[Spend]:

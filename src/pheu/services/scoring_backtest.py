@@ -9,9 +9,11 @@ Admins and marketers may run it (it reads every lead).
 
 from __future__ import annotations
 
+import gc
 import math
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -83,13 +85,27 @@ def backtest(
     if not isinstance(candidate, ScoringModel):
         candidate = read_model(candidate)[0]
     started = time.perf_counter()
-    with unit_of_work(url) as session:
+    with _collector_paused(), unit_of_work(url) as session:
         if session.get_bind().dialect.name == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         active = active_model(session).model
         history = _history(session, [active, candidate], now)
-    comparison = compare(active, candidate, history)
+        comparison = compare(active, candidate, history)
     return BacktestReport(comparison, len(history.leads), time.perf_counter() - started)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The history is a few hundred thousand small objects (rows, facts, property dicts) that form no cycles:
+    the cyclic collector walks them again and again as they pile up and frees none of them. Measured on 5,000
+    demo leads, pausing it cut a backtest by ~40 %. Process-wide, hence restored as it was found."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _history(session: Session, models: list[ScoringModel], now: datetime) -> History:

@@ -243,18 +243,40 @@ def _plain(value: object) -> object:
     return value.isoformat() if isinstance(value, date) else value
 
 
-def require_opportunity_ready(session: Session, lead: Lead, now: datetime) -> None:
-    """Raise ``Invalid`` (code ``opportunity_not_ready``) naming every missing part when ``lead`` may not
-    become an Opportunity yet. For the stage-move service to call before any move into Opportunity."""
-    gaps = opportunity_gaps(session, lead, now)
-    if gaps:
+class OpportunityNotReady(Invalid):
+    """The gate refused: ``gaps`` lists every missing part, in Vietnamese and English (``localized``), so a
+    page can show them in its language; ``message`` is the English one the API sends."""
+
+    code = "opportunity_not_ready"
+
+    def __init__(self, lead_id: int, gaps: list[Gap]) -> None:
         missing = "; ".join(f"{g.part}: {g.en}" for g in gaps)
-        raise Invalid(
-            f"Lead {lead.id} cannot become an Opportunity yet. Missing — {missing}. "
+        super().__init__(
+            f"Lead {lead_id} cannot become an Opportunity yet. Missing — {missing}. "
             "Record them with PUT /api/v1/leads/{id}/bant.",
-            code="opportunity_not_ready",
             field="bant",
         )
+        self.gaps = tuple(gaps)
+
+    def localized(self, locale: str) -> str:
+        if locale == "vi":
+            return (
+                "Lead chưa thể thành Cơ hội vì chưa đạt tiêu chí BANT của nhóm: "
+                + "; ".join(g.vi for g in self.gaps)
+                + "."
+            )
+        return "The lead cannot become an Opportunity: it does not meet the team's BANT criteria yet: " + (
+            "; ".join(g.en for g in self.gaps) + "."
+        )
+
+
+def require_opportunity_ready(session: Session, lead: Lead, now: datetime) -> None:
+    """Raise ``OpportunityNotReady`` (code ``opportunity_not_ready``) naming every missing part when
+    ``lead`` may not become an Opportunity yet. ``stages.move_stage`` calls it before any move into
+    Opportunity, so no path (API, stage card, board, this module) gets around the team's criteria."""
+    gaps = opportunity_gaps(session, lead, now)
+    if gaps:
+        raise OpportunityNotReady(lead.id, gaps)
 
 
 class OpportunityIn(BaseModel):

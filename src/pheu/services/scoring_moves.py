@@ -27,6 +27,7 @@ from pheu.score.engine import compiled
 from pheu.score.facts import DAY_SECONDS, from_seconds, seconds
 from pheu.score.model import StageRule
 from pheu.score.stages import lead_condition
+from pheu.services import assignment
 from pheu.services.scoring_arrays import Snapshot
 from pheu.services.scoring_facts import last_manual_moves, model_actor, one_of
 from pheu.services.scoring_writes import update_leads
@@ -219,6 +220,7 @@ def apply(session: Session, model: ScoringModel, snap: Snapshot, scores: BulkSco
         {"stage_changed_at": now, "updated_at": now, "lost_reason": None},
     )
     insert_many(session, AuditEntry, [_audit(lead_id, stage, p, actor) for lead_id, stage, p in moves])
+    assignment.hand_off(session, [m[0] for m in moves], now)
     return len(moves)
 
 

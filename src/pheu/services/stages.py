@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from pheu import lifecycle
 from pheu.auth.roles import Principal
-from pheu.services import audit
+from pheu.services import assignment, audit, scoring_bant
 from pheu.services.errors import Invalid
 from pheu.services.leads import _actor, get_lead, visible
 from pheu.store import Lead, StageChange
@@ -48,6 +48,8 @@ def move_stage(
         )
     except lifecycle.IllegalMove as exc:
         raise Invalid(exc.message, code=f"illegal_move:{exc.code}", field="stage") from exc
+    if move.to_stage is lifecycle.Stage.OPPORTUNITY:  # the team's BANT bar, whoever asks for the move
+        scoring_bant.require_opportunity_ready(session, lead, now)
     change = StageChange(
         lead_id=lead.id,
         from_stage=move.from_stage.value if move.from_stage else None,
@@ -77,6 +79,8 @@ def move_stage(
         changes={"stage": [change.from_stage, change.to_stage], "reason": move.reason},
     )
     session.flush()
+    if lead.owner_id is None:
+        assignment.hand_off(session, [lead.id], now)
     return change
 
 

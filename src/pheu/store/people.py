@@ -44,6 +44,8 @@ class User(Base):
     away_until: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
     working_hours: Mapped[dict[str, Any] | None] = mapped_column(Json, default=None)
     languages: Mapped[list[str] | None] = mapped_column(Json, default=None)
+    # The secret in the URL of the rep's iCalendar feed, hashed like an API key; NULL: no feed (revoked).
+    calendar_token_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 

@@ -10,6 +10,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from pheu.api import problems, v1
 from pheu.config import get_settings
+from pheu.web import handoff_loop
 
 STATIC = Path(__file__).parent / "static"
 
@@ -22,6 +23,7 @@ def create_app(db_url: str | None = None) -> FastAPI:
         summary="Lead management: capture, clean, classify, score, hand off, measure.",
         docs_url="/docs",
         openapi_url="/openapi.json",
+        lifespan=handoff_loop.lifespan,
     )
     app.state.db_url = db_url or settings.database_url
     app.add_middleware(
@@ -57,11 +59,34 @@ def create_app(db_url: str | None = None) -> FastAPI:
     from pheu.api import scoring as api_scoring
 
     app.include_router(api_scoring.router)
+    from pheu.web import pages_scoring, pages_scoring_lead
+
+    app.include_router(pages_scoring.router)
+    app.include_router(pages_scoring_lead.router)
     from pheu.api import reports as api_reports
     from pheu.web import pages_costs, pages_reports
 
     app.include_router(api_reports.router)
     app.include_router(pages_reports.router)
     app.include_router(pages_costs.router)
+    from pheu.api import tasks as api_tasks  # tasks, queue, calls, calendar, won / lost / recycle
+
+    app.include_router(api_tasks.router)
+    from pheu.web import pages_calendar, pages_queue, pages_tasks
+
+    app.include_router(pages_tasks.router)
+    app.include_router(pages_queue.router)
+    app.include_router(pages_calendar.router)
+    from pheu.web import pages_lost_reasons
+
+    app.include_router(pages_lost_reasons.router)
+    from pheu.api import handoff as api_handoff  # rules, settings, reassign, overdue, notifications, team
+
+    app.include_router(api_handoff.router)
+    from pheu.web import pages_handoff_rules, pages_handoff_settings, pages_handoff_team
+
+    app.include_router(pages_handoff_rules.router)
+    app.include_router(pages_handoff_settings.router)
+    app.include_router(pages_handoff_team.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app

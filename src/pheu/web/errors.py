@@ -84,6 +84,9 @@ def message_for(locale: str, code: str, params: dict[str, str] | None = None) ->
 
 def service_error_message(locale: str, exc: ServiceError) -> str:
     """What to tell the person about a refused request, in their language."""
+    localized = getattr(exc, "localized", None)  # errors carrying both languages' details (BANT gaps)
+    if callable(localized):
+        return str(localized(locale))
     params = exc.__cause__.params if isinstance(exc.__cause__, IllegalMove) else None
     message = message_for(locale, exc.code, params)
     if message is not None:

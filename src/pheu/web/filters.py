@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
 
-from pheu.lifecycle import LeadKind, Stage
+from pheu.lifecycle import SALES_FUNNEL, LeadKind, Stage
 from pheu.services.schemas import LeadQuery, SortKey
 from pheu.web.format import start_of_day
 
@@ -30,6 +30,9 @@ SORT_COLUMNS: Final[dict[str, tuple[str, bool]]] = {
 }
 _STAGES: Final = frozenset(s.value for s in Stage)
 _KINDS: Final = frozenset(k.value for k in LeadKind)
+_FUNNEL: Final = frozenset(s.value for s in SALES_FUNNEL)
+# The filters a report figure's link adds (see pheu.web.pages_reports): shown as chips, not form fields.
+DRILL_FIELDS: Final = ("reached", "reached_from", "reached_to", "bought", "team")
 _MAX_Q: Final = 200
 
 
@@ -54,6 +57,13 @@ class LeadFilters:
     owner: str = ""  # a user id, or "none" for leads nobody owns
     created_from: date | None = None
     created_to: date | None = None
+    # The leads behind a report figure: reached a funnel stage (first doing so between the reached_ dates),
+    # bought lists ("1") or everything else ("0"), a team's leads.
+    reached: str = ""
+    reached_from: date | None = None
+    reached_to: date | None = None
+    bought: str = ""
+    team: int | None = None
     sort: str = DEFAULT_SORT
     cursor: str = ""
 
@@ -73,6 +83,11 @@ class LeadFilters:
             owner=owner,
             created_from=_date(params.get("created_from")),
             created_to=_date(params.get("created_to")),
+            reached=params.get("reached", "") if params.get("reached") in _FUNNEL else "",
+            reached_from=_date(params.get("reached_from")),
+            reached_to=_date(params.get("reached_to")),
+            bought=params.get("bought", "") if params.get("bought") in {"0", "1"} else "",
+            team=_int(params.get("team")) if owner_filter else None,
             sort=sort if sort in SORT_KEYS else DEFAULT_SORT,
             cursor=params.get("cursor", "")[:500],
         )
@@ -88,6 +103,11 @@ class LeadFilters:
             "kind": LeadKind(self.kind) if self.kind else None,
             "created_from": start_of_day(self.created_from) if self.created_from else None,
             "created_to": start_of_day(self.created_to + timedelta(days=1)) if self.created_to else None,
+            "reached": Stage(self.reached) if self.reached else None,
+            "reached_from": start_of_day(self.reached_from) if self.reached_from else None,
+            "reached_to": start_of_day(self.reached_to + timedelta(days=1)) if self.reached_to else None,
+            "bought_list": {"1": True, "0": False}.get(self.bought),
+            "team_id": self.team,
             "q": self.q or None,
             "sort": self.sort,
             "limit": limit,
@@ -111,6 +131,20 @@ class LeadFilters:
             elif value not in (None, ""):
                 pairs.append((f.name, value.isoformat() if isinstance(value, date) else str(value)))
         return pairs
+
+    @property
+    def drilled(self) -> bool:
+        """Whether a report figure's filters narrow the list (shown as chips above it)."""
+        return any(getattr(self, name) not in (None, "") for name in DRILL_FIELDS)
+
+    def drill_params(self) -> list[tuple[str, str]]:
+        """The report figure's filters, for hidden form fields that keep them while other filters change."""
+        names = set(DRILL_FIELDS)
+        return [(name, value) for name, value in self.params() if name in names]
+
+    def without_drill(self) -> str:
+        """This list without the report figure's filters."""
+        return self.url(reached="", reached_from=None, reached_to=None, bought="", team=None)
 
     def url(self, **changes: Any) -> str:
         """This list's URL with some filters changed; any change but the cursor goes back to page one."""

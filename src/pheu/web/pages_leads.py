@@ -23,6 +23,9 @@ from pheu.web.auth import CurrentViewer, Viewer, request_locale
 from pheu.web.errors import PageRoute, service_error_message
 from pheu.web.filters import PAGE_SIZE, LeadFilters
 from pheu.web.pages_board import board_context
+from pheu.web.pages_handoff_team import reassign_context
+from pheu.web.pages_scoring_lead import lead_cards
+from pheu.web.pages_tasks import task_context
 from pheu.web.templating import flash, is_htmx, render, toast_headers, tr
 
 router = APIRouter(route_class=PageRoute)
@@ -69,6 +72,9 @@ def lead_page(request: Request, lead_id: int, viewer: CurrentViewer) -> Response
             "timeline": timeline,
             "preselect": request.query_params.get("move", ""),
             "section": "leads",
+            **lead_cards(session, viewer, lead, _now()),
+            **task_context(session, viewer, lead_id, request_locale(request)),
+            **reassign_context(session, viewer, lead),
         }
         return render(request, "leads/detail.html", context)
 

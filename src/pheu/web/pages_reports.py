@@ -3,14 +3,15 @@ the period before, as charts and tables whose every number opens the leads behin
 downloads. Admin, marketing and sales managers (the service refuses sales reps).
 
 The figures are ``pheu.services.reports.build_report``'s, the same as ``pheu report`` and the API. A number
-links to ``/reports/leads``: the lead list narrowed by the lead-list filters that name exactly the leads the
-number counts (``reached`` a stage, first ``reached`` it in the period, bought lists or the rest, a team).
+links to the lead list (``/leads``) narrowed by the filters that name exactly the leads the number counts
+(``reached`` a stage, first ``reached`` it in the period, bought lists or the rest, a team), so what a reader
+sees there is what was counted, with the list's own search, sorting and paging.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any, Final
 from urllib.parse import urlencode
@@ -19,28 +20,24 @@ from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent, get_currency_precision
 from fastapi import APIRouter, Depends, Request
 from starlette.datastructures import QueryParams
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from pheu.db import unit_of_work
 from pheu.i18n import N_, gettext
-from pheu.lifecycle import SALES_FUNNEL, Stage
+from pheu.lifecycle import SALES_FUNNEL
 from pheu.measure.period import Period
 from pheu.measure.report import REVENUE_NOTE, Figures
 from pheu.measure.stats import relative_change
-from pheu.services import exports, leads, reports
-from pheu.services.schemas import LeadQuery
+from pheu.services import exports, reports
 from pheu.web import labels, queries
 from pheu.web.auth import CurrentViewer, request_locale
 from pheu.web.csrf import csrf_protect
 from pheu.web.errors import PageRoute
-from pheu.web.filters import PAGE_SIZE, LeadFilters
-from pheu.web.format import start_of_day
-from pheu.web.templating import is_htmx, render
+from pheu.web.templating import render
 
 router = APIRouter(route_class=PageRoute, dependencies=[Depends(csrf_protect)], include_in_schema=False)
 PRESETS: Final = (30, 90, 180)
-DRILL_PATH: Final = "/reports/leads"
-RESULTS_TARGET: Final = "lead-results"
+DRILL_PATH: Final = "/leads"
 STEP_LABELS: Final[dict[str, str]] = {
     "iql_to_mql": N_("IQL → MQL"),
     "mql_to_sql": N_("MQL → SQL"),
@@ -66,8 +63,24 @@ EXPORT_WORDS: Final[dict[str, str]] = {
     "cost_per_customer": N_("Cost per customer"), "channel_quality": N_("Channel quality"),
     "low_quality": N_("Low quality"), "yes": N_("Yes"), "lead_to_mql": N_("Lead → MQL"),
     "bought_lists": N_("Bought lists"), "rest": N_("Everything else"),
+    "first_contact": N_("Time to first contact"), "contact_speed": N_("Contact speed and conversion"),
+    "handed_off": N_("Handed to sales (reached SQL)"), "contacted": N_("Called since"),
+    "hours": N_("Hours"), "first_call": N_("First call"), "opportunities": N_("Became opportunities"),
+    "sql_to_opportunity": N_("SQL → Opportunity"), "within_1h": N_("Within an hour"),
+    "within_24h": N_("Within a day"), "within_3d": N_("Within three days"), "later": N_("Later"),
+    "not_yet": N_("Not called yet"),
+    "revenue": N_("Revenue"), "deals": N_("Deals with a value"), "average_deal": N_("Average deal value"),
+    "return_on_spend": N_("Return on spend"), "net_return": N_("Revenue − spend"),
+    "revenue_currency": N_("Revenue currency"),
 }  # fmt: skip
 NO_CHANNEL: Final = N_("No channel")
+CONTACT_BANDS: Final[dict[str, str]] = {
+    "within_1h": N_("Within an hour"),
+    "within_24h": N_("Within a day"),
+    "within_3d": N_("Within three days"),
+    "later": N_("Later"),
+    "not_yet": N_("Not called yet"),
+}
 NOTE_TEXTS: Final[dict[str, str]] = {
     reports.SPEND_NOT_SPLIT: N_(
         "Spend is booked per campaign, not per owner or team: costs are left out under those filters."
@@ -192,6 +205,10 @@ class Fmt:
         amount = Decimal(amount_minor).scaleb(-get_currency_precision(currency))
         return format_currency(amount, currency, locale=self.locale)
 
+    def multiple(self, value: float | None) -> str:
+        """A return on spend as a multiple (``6,67×``): revenue per unit of spend."""
+        return "–" if value is None else f"{format_decimal(round(value, 2), locale=self.locale)}×"
+
     def hours(self, hours: float | None) -> str:
         if hours is None:
             return "–"
@@ -256,12 +273,24 @@ def _chart_data(locale: str, current: Figures, previous: Figures, links: Links) 
         for line in current.cost_by_channel
         if line.currency == "VND" and line.cost_per_lead is not None
     ]
+    # Revenue against spend, for the channels whose spend and won values are all in VND.
+    returns = [
+        {
+            "name": _channel_name(locale, line.channel),
+            "revenue": line.returns.revenue_minor,
+            "spend": line.returns.spend_minor,
+            "link": links.cohort("customer", channel=line.channel),
+        }
+        for line in current.cost_by_channel
+        if line.returns is not None and line.returns.currency == "VND"
+    ]
     return {
         "funnel": funnel,
         "entered": entered,
         "entered_before": entered_before,
         "quality": quality,
         "cpl": cpl,
+        "returns": returns,
     }
 
 
@@ -297,6 +326,7 @@ def dashboard(request: Request, viewer: CurrentViewer) -> Response:
         "options": options,
         "presets": PRESETS,
         "steps": STEP_LABELS,
+        "contact_bands": CONTACT_BANDS,
         "note_texts": NOTE_TEXTS,
         "channel_name": lambda code: _channel_name(locale, code),
         "funnel": SALES_FUNNEL,
@@ -306,6 +336,8 @@ def dashboard(request: Request, viewer: CurrentViewer) -> Response:
             "this_period": gettext(locale, N_("This period")),
             "previous_period": gettext(locale, N_("Previous period")),
             "rates": [gettext(locale, m) for m in (N_("Lead → MQL"), N_("MQL → SQL"), N_("Lead → customer"))],
+            "revenue": gettext(locale, N_("Revenue")),
+            "spend": gettext(locale, N_("Spend")),
         },
     }
     return render(request, "reports/dashboard.html", context)
@@ -339,61 +371,8 @@ def export_xlsx(request: Request, viewer: CurrentViewer) -> Response:
     return _download(request, viewer, "xlsx")
 
 
-@dataclass(frozen=True, slots=True)
-class DrillFilters(LeadFilters):
-    """The lead list's filters plus the ones that name a report figure's leads; its URLs stay here."""
-
-    reached: str = ""
-    reached_from: date | None = None
-    reached_to: date | None = None
-    bought: str = ""  # "1": bought lists, "0": everything else
-    team: int | None = None
-
-    @classmethod
-    def parse_drill(cls, params: QueryParams) -> DrillFilters:
-        base = LeadFilters.parse(params, owner_filter=True)
-        reached = params.get("reached", "")
-        return cls(
-            **{f.name: getattr(base, f.name) for f in fields(LeadFilters)},
-            reached=reached if reached in {s.value for s in SALES_FUNNEL} else "",
-            reached_from=_day(params.get("reached_from")),
-            reached_to=_day(params.get("reached_to")),
-            bought=params.get("bought", "") if params.get("bought") in {"0", "1"} else "",
-            team=_int(params.get("team")),
-        )
-
-    def query(self, limit: int = PAGE_SIZE) -> LeadQuery:
-        extra: dict[str, Any] = {
-            "reached": Stage(self.reached) if self.reached else None,
-            "reached_from": start_of_day(self.reached_from) if self.reached_from else None,
-            "reached_to": start_of_day(self.reached_to + timedelta(days=1)) if self.reached_to else None,
-            "bought_list": {"1": True, "0": False}.get(self.bought),
-            "team_id": self.team,
-        }
-        return LeadFilters.query(self, limit).model_copy(update=extra)
-
-    def url(self, **changes: Any) -> str:
-        changes.setdefault("cursor", "")
-        return f"{DRILL_PATH}?{urlencode(replace(self, **changes).params())}"
-
-
 @router.get("/reports/leads")
-def report_leads(request: Request, viewer: CurrentViewer) -> Response:
-    """The leads behind one of the dashboard's numbers, with the same columns as the lead list."""
-    reports.require_report_reader(viewer.principal)
-    filters = DrillFilters.parse_drill(request.query_params)
-    query = filters.query(PAGE_SIZE)
-    with unit_of_work(request.app.state.db_url) as session:
-        page = leads.list_leads(session, viewer.principal, query)
-        total = leads.count_leads(session, viewer.principal, query)
-        context: dict[str, Any] = {"filters": filters, "page": page, "total": total, "section": "reports"}
-        if is_htmx(request) and request.headers.get("HX-Target") == RESULTS_TARGET:
-            return render(request, "leads/_results.html", context)
-        context.update(
-            fmt=Fmt(request_locale(request)),
-            channel_name=_channel_name(request_locale(request), filters.channel or None),
-            campaign_names={c.id: c.name for c in queries.campaigns(session)},
-            team_names={t.id: t.name for t in reports.teams(session)},
-            owner_names={u.id: u.name for u in queries.lead_owners(session)},
-        )
-        return render(request, "reports/leads.html", context)
+def report_leads(request: Request) -> Response:
+    """Where figure links pointed before the lead list took the report filters: kept for bookmarks."""
+    query = request.url.query
+    return RedirectResponse(f"{DRILL_PATH}?{query}" if query else DRILL_PATH, status_code=307)

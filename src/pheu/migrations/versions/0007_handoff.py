@@ -36,6 +36,7 @@ _USER_COLUMNS: list[tuple[str, Callable[[], sa.Column[Any]]]] = [
     ("users", lambda: sa.Column("away_until", sa.DateTime(), nullable=True)),
     ("users", lambda: sa.Column("working_hours", _JSON, nullable=True)),
     ("users", lambda: sa.Column("languages", _JSON, nullable=True)),
+    ("users", lambda: sa.Column("calendar_token_hash", sa.String(length=64), nullable=True)),
 ]
 
 

@@ -1,0 +1,198 @@
+"""The reading half of an import: stream the file, map each row and clean it, chunk by chunk.
+
+Cleaning touches no database (``prepare`` is pure given the lookups), so a big file is read and cleaned in
+a worker process while the importing process writes the previous chunk: the two halves use both cores. The
+queue between them holds at most ``AHEAD`` chunks, so memory stays bounded however big the file. What lands,
+and when the resume point moves, is still decided by the writer alone: a chunk the worker cleaned but the
+writer never committed is simply cleaned again on resume.
+"""
+
+from __future__ import annotations
+
+import gc
+import multiprocessing
+import pickle
+import queue
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from pheu.capture.files import Mapping, RawRow, open_table, to_incoming
+from pheu.capture.prepare import Lookups, PreparedLead, Rejection, prepare
+from pheu.capture.record import IncomingLead
+from pheu.clean.quality import FieldProblem
+
+AHEAD: Final = 2
+# Starting a worker costs about a second (a fresh interpreter imports pheu); below this size it does not pay.
+WORKER_FROM_BYTES: Final = 4_000_000
+_POLL_SECONDS: Final = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ReadPlan:
+    """Everything the cleaning needs, picklable so a worker process can be handed it."""
+
+    path: Path
+    start_after: int
+    mapping: Mapping
+    source: str
+    lookups: Lookups
+    default_channel: str | None
+    bought_list: bool
+    chunk: int
+
+
+@dataclass(slots=True)
+class CleanChunk:
+    """One chunk of rows: the unreadable ones as (line, values, error), the readable ones as submissions
+    with ``prepare``'s result each, and where the file stands after it."""
+
+    rows_read: int
+    last_line: int
+    progress: tuple[int, int]
+    unreadable: list[tuple[int, dict[str, str], str]] = field(default_factory=list)
+    records: list[IncomingLead] = field(default_factory=list)
+    lines: list[int | None] = field(default_factory=list)
+    cleaned: list[PreparedLead | Rejection] = field(default_factory=list)
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        """Cross to the writer as flat tuples: unpickling a dataclass or a dict costs a step per field, and
+        that cost the writer more per row than landing the row. A dict goes as (its keys, its values), the
+        keys tuple shared by every row of the same shape, so pickle sends it once."""
+        shapes: dict[tuple[str, ...], tuple[str, ...]] = {}
+
+        def flat(d: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
+            keys = tuple(d)
+            return shapes.setdefault(keys, keys), tuple(d.values())
+
+        records = [
+            (flat(r.fields), r.source, r.external_id, r.occurred_at, r.consents, flat(r.answers))
+            for r in self.records
+        ]
+        cleaned = [
+            r.reasons
+            if isinstance(r, Rejection)
+            else (flat(r.values), r.keys, [astuple_problem(p) for p in r.problems], flat(r.answers))
+            for r in self.cleaned
+        ]
+        head = (self.rows_read, self.last_line, self.progress, self.unreadable, self.lines)
+        return (_rebuild, (head, records, cleaned))
+
+
+def astuple_problem(problem: FieldProblem) -> tuple[str, str, str, str]:
+    return (problem.field, problem.code, problem.message, problem.accepted)
+
+
+def _rebuild(head: tuple[Any, ...], records: list[tuple[Any, ...]], cleaned: list[Any]) -> CleanChunk:
+    rows_read, last_line, progress, unreadable, lines = head
+    return CleanChunk(
+        rows_read,
+        last_line,
+        progress,
+        unreadable,
+        [
+            IncomingLead(dict(zip(*f, strict=True)), s, e, o, c, dict(zip(*a, strict=True)))
+            for f, s, e, o, c, a in records
+        ],
+        lines,
+        [Rejection(c) if isinstance(c, list) else _prepared(*c) for c in cleaned],
+    )
+
+
+def _prepared(
+    values: Any, keys: set[str], problems: list[tuple[str, str, str, str]], answers: Any
+) -> PreparedLead:
+    lead = dict(zip(*values, strict=True))
+    return PreparedLead(
+        lead, keys, lead["flags"], [FieldProblem(*p) for p in problems], dict(zip(*answers, strict=True))
+    )
+
+
+def clean_chunks(plan: ReadPlan) -> Iterator[CleanChunk]:
+    """The file from just after ``plan.start_after``, read, mapped and cleaned, in this process."""
+    table = open_table(plan.path)
+    for rows in _chunks(table.rows(start_after_line=plan.start_after), plan.chunk):
+        out = CleanChunk(len(rows), rows[-1].line, table.byte_progress())
+        for row in rows:
+            if row.error:
+                out.unreadable.append((row.line, row.values, row.error))
+                continue
+            record = to_incoming(row, plan.mapping, plan.source)
+            out.records.append(record)
+            out.lines.append(row.line)
+            out.cleaned.append(
+                prepare(
+                    record, plan.lookups, default_channel=plan.default_channel, bought_list=plan.bought_list
+                )
+            )
+        yield out
+
+
+def clean_chunks_in_worker(plan: ReadPlan) -> Iterator[CleanChunk]:
+    """The same chunks as ``clean_chunks``, produced by a worker process. Closing the iterator early (the
+    writer failed) stops the worker; a failure in the worker is raised here."""
+    context = multiprocessing.get_context("spawn")  # no fork of a process that may hold threads/connections
+    channel: Any = context.Queue(maxsize=AHEAD)
+    worker = context.Process(target=_work, args=(plan, channel), daemon=True, name="pheu-import-reader")
+    worker.start()
+    try:
+        while True:
+            try:
+                item = _unpickled(channel)
+            except queue.Empty:
+                if not worker.is_alive():
+                    stopped = f"the import's reader process stopped (exit code {worker.exitcode})"
+                    raise RuntimeError(stopped) from None
+                continue
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        if worker.is_alive():
+            worker.terminate()
+        worker.join()
+        channel.close()
+
+
+def _unpickled(channel: Any) -> Any:
+    """The next item. Chunks come pickled by the worker and are unpickled here with the cyclic garbage
+    collector paused (only for that): a chunk becomes some hundred thousand containers, and the collections
+    their allocation triggers more than doubled the time."""
+    data = channel.get(timeout=_POLL_SECONDS)
+    if not isinstance(data, bytes):
+        return data
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)  # noqa: S301 - bytes from our own worker process
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _work(plan: ReadPlan, channel: Any) -> None:
+    try:
+        for chunk in clean_chunks(plan):
+            channel.put(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception as exc:  # handed to the writer, which fails the import with it
+        try:
+            pickle.dumps(exc)
+        except Exception:  # one that cannot cross processes goes as its text
+            exc = RuntimeError(f"{exc.__class__.__name__}: {exc}")
+        channel.put(exc)
+        return
+    channel.put(None)
+
+
+def _chunks(rows: Iterator[RawRow], size: int) -> Iterator[list[RawRow]]:
+    batch: list[RawRow] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
