@@ -9,7 +9,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 
+from pheu.db import unit_of_work
+from pheu.store import Task
 from pheu.web.app import create_app
 from tests.conftest import NOW
 from tests.factories import api_token
@@ -125,3 +128,26 @@ def test_a_read_only_key_cannot_reassign(api: Api) -> None:
     lead_id = ready_lead(api.url, api.teams.admin, "Hà Nội")
     r = api.send("POST", "bac0_read", f"/api/v1/leads/{lead_id}/reassign", {"user_id": 1})
     assert r.status_code == 403
+
+
+def test_a_patched_owner_is_an_assignment_and_a_manager_stays_in_their_team(api: Api) -> None:
+    lead_id = ready_lead(api.url, api.teams.admin, "Hà Nội")
+    owner = lead_row(api.url, lead_id).owner_id
+    south_rep = api.teams.south_reps[0].user_id
+    r = api.send("PATCH", "nm", f"/api/v1/leads/{lead_id}", {"owner_id": south_rep})
+    assert (r.status_code, r.json()["errors"][0]["field"]) == (422, "owner_id")
+    assert lead_row(api.url, lead_id).owner_id == owner
+    north_rep = next(p.user_id for p in api.teams.north_reps if p.user_id != owner)
+    r = api.send("PATCH", "nm", f"/api/v1/leads/{lead_id}", {"owner_id": north_rep})
+    assert r.status_code == 200, r.text
+    history = api.get("nm", f"/api/v1/leads/{lead_id}/assignments").json()
+    latest = history[0]
+    assert (latest["reason"], latest["previous_user_id"], latest["user_id"]) == (
+        "manual",
+        owner,
+        north_rep,
+    )
+    with unit_of_work(api.url) as s:  # the first-contact call went with the lead
+        assert s.scalars(
+            select(Task.owner_id).where(Task.lead_id == lead_id, Task.status == "open")
+        ).all() == [north_rep]

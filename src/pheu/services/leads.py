@@ -121,7 +121,19 @@ def update_lead(
         raise Forbidden(
             "Only a manager, marketer or admin can give a lead to someone else.", field="owner_id"
         )
+    previous_owner = lead.owner_id
+    if "owner_id" in fields and patch.owner_id != previous_owner and principal.role is Role.SALES_MANAGER:
+        from pheu.services.reassign import assignable_reps  # reassign builds on this module
+
+        if patch.owner_id is not None and patch.owner_id not in {
+            u.id for u in assignable_reps(session, principal)
+        }:
+            raise Invalid(f"User {patch.owner_id} is not a rep of your team.", field="owner_id")
     changes = _apply_fields(session, principal, lead, patch, fields)
+    if lead.owner_id != previous_owner:
+        from pheu.services.reassign import record_owner_change
+
+        record_owner_change(session, principal, lead, previous_owner, now)
     if not lead.email and not lead.phone:
         raise Invalid("A lead needs an email address or a phone number to identify them.", field="email")
     if patch.consents is not None:

@@ -45,11 +45,22 @@ def reassign(
     if target.id == lead.owner_id:
         raise Invalid("The lead already belongs to this person.", field="user_id")
     previous = lead.owner_id
+    lead.owner_id = target.id
+    return record_owner_change(session, principal, lead, previous, now, note)
+
+
+def record_owner_change(
+    session: Session, principal: Principal, lead: Lead, previous: int | None, now: datetime, note: str = ""
+) -> Assignment:
+    """Record that ``lead`` (already given its new ``owner_id``) changed hands, whatever path changed it (the
+    Reassign card, or a PATCH of ``owner_id``): an assignment row, open tasks moved to the new owner, the new
+    owner told, the audit written. Without it a lead could change owner with no trace in response times."""
+    target = session.get(User, lead.owner_id) if lead.owner_id is not None else None
     row = Assignment(
         lead_id=lead.id,
-        user_id=target.id,
+        user_id=lead.owner_id,
         previous_user_id=previous,
-        team_id=target.team_id,
+        team_id=target.team_id if target else None,
         rule_id=None,
         reason=Reason.MANUAL.value,
         actor_type="api" if principal.via == "api_key" else "user",
@@ -57,16 +68,16 @@ def reassign(
         at=now,
     )
     session.add(row)
-    lead.owner_id = target.id
-    lead.assigned_at = now
+    lead.assigned_at = now if lead.owner_id is not None else None
     lead.updated_at = now
     session.execute(
-        update(Task).where(Task.lead_id == lead.id, Task.status == "open").values(owner_id=target.id)
+        update(Task).where(Task.lead_id == lead.id, Task.status == "open").values(owner_id=lead.owner_id)
     )
-    data = {"lead_name": lead.full_name or "", "note": note.strip()[:300], "by": principal.name}
-    notify_many(
-        session, [{"user_id": target.id, "kind": "reassigned", "lead_id": lead.id, "data": data}], now
-    )
+    if lead.owner_id is not None:
+        data = {"lead_name": lead.full_name or "", "note": note.strip()[:300], "by": principal.name}
+        notify_many(
+            session, [{"user_id": lead.owner_id, "kind": "reassigned", "lead_id": lead.id, "data": data}], now
+        )
     audit.record(
         session,
         at=now,
@@ -74,7 +85,7 @@ def reassign(
         action="reassign",
         entity="lead",
         entity_id=lead.id,
-        changes={"owner_id": [previous, target.id], "note": note.strip()[:300]},
+        changes={"owner_id": [previous, lead.owner_id], "note": note.strip()[:300]},
     )
     session.flush()
     return row
