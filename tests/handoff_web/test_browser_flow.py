@@ -20,10 +20,10 @@ from pheu.db import unit_of_work
 from pheu.services import assignment_rules, forms, handoff_settings
 from pheu.services.assignment_rules import RuleIn
 from pheu.store import Channel, Lead, Team, User
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, log_in, serve
 from tests.capture.forms.conftest import draft
 from tests.factories import add_channels, add_user
 from tests.web.conftest import PASSWORD
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, _free_port
 
 pytestmark = pytest.mark.browser
 
@@ -61,35 +61,13 @@ def build_shop(url: str) -> Shop:
 
 @pytest.fixture
 def server(sqlite_url: str) -> Iterator[tuple[str, Shop]]:
-    import threading
-
-    import uvicorn
-
-    from pheu.web.app import create_app
-
     shop = build_shop(sqlite_url)
-    port = _free_port()
-    instance = uvicorn.Server(
-        uvicorn.Config(create_app(shop.url), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not instance.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}", shop
-    instance.should_exit = True
-    thread.join(timeout=5)
+    with serve(shop.url) as base:
+        yield base, shop
 
 
 def _log_in(page: Page, base: str, email: str) -> None:
-    page.goto(f"{base}/login")
-    page.fill("#email", email)
-    page.fill("#password", PASSWORD)
-    page.get_by_role("button", name="Đăng nhập").click()
-    page.wait_for_url(re.compile(r"/leads"))
+    log_in(page, base, email, PASSWORD)
 
 
 def _log_out(page: Page) -> None:

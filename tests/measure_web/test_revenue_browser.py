@@ -3,19 +3,14 @@ ECharts without a script error, and a click on a bar opens the channel's custome
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect, sync_playwright
 
-from pheu.web.app import create_app
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, log_in, serve
 from tests.measure_web.conftest import DEMO_PASSWORD
 from tests.measure_web.test_revenue import QUERY, add_valued_channel
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS
 
 pytestmark = pytest.mark.browser
 
@@ -23,22 +18,8 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def server(demo_url: str) -> Iterator[str]:
     add_valued_channel(demo_url)
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    instance = uvicorn.Server(
-        uvicorn.Config(create_app(demo_url), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not instance.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=5)
+    with serve(demo_url) as base:
+        yield base
 
 
 def test_the_revenue_chart_draws_and_a_bar_opens_the_customers(server: str) -> None:
@@ -51,11 +32,7 @@ def test_the_revenue_chart_draws_and_a_bar_opens_the_customers(server: str) -> N
             page.set_default_timeout(8000)
             errors: list[str] = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(f"{server}/login")
-            page.fill("#email", "marketing@pheu.local")
-            page.fill("#password", DEMO_PASSWORD)
-            page.get_by_role("button", name="Đăng nhập").click()
-            page.wait_for_load_state()
+            log_in(page, server, "marketing@pheu.local", DEMO_PASSWORD)
             page.goto(f"{server}/reports?{QUERY}")
             bars = page.locator('#chart-returns svg path[fill="#1c9a62"]')
             expect(bars.first).to_be_visible()

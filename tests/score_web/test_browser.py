@@ -8,9 +8,10 @@ import re
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, log_in
 from tests.score_web.conftest import build_scored
 from tests.web.conftest import PASSWORD, Pipeline
-from tests.web.test_browser import CHROMIUM, CHROMIUM_ARGS, server
+from tests.web.test_browser import server
 
 pytestmark = pytest.mark.browser
 __all__ = ["server"]  # the uvicorn fixture of tests/web, serving this module's ``pipeline``
@@ -34,11 +35,7 @@ def test_a_marketer_lowers_the_mql_threshold_backtests_switches_and_sees_a_lead_
             page.set_default_timeout(10000)
             expect.set_options(timeout=10000)
 
-            page.goto(f"{server}/leads")
-            page.fill("#email", "marketer@pheu.test")
-            page.fill("#password", PASSWORD)
-            page.get_by_role("button", name="Đăng nhập").click()
-            page.wait_for_url(f"{server}/leads")
+            log_in(page, server, "marketer@pheu.test", PASSWORD, start="/leads")
 
             page.goto(f"{server}/leads/{pipeline.anh_id}")
             expect(page.locator("#lead-stage")).to_have_text("IQL – Lạnh")

@@ -3,55 +3,22 @@
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
 from playwright.sync_api import expect, sync_playwright
 
-from pheu.web.app import create_app
+from tests.browser import CHROMIUM, CHROMIUM_ARGS, log_in, serve
 from tests.web.conftest import PASSWORD, Pipeline
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture
 def server(pipeline: Pipeline) -> Iterator[str]:
     """The app served by uvicorn in a background thread on a free local port."""
-    port = _free_port()
-    config = uvicorn.Config(create_app(pipeline.url), host="127.0.0.1", port=port, log_level="warning")
-    instance = uvicorn.Server(config)
-    thread = threading.Thread(target=instance.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not instance.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.02)
-    yield f"http://127.0.0.1:{port}"
-    instance.should_exit = True
-    thread.join(timeout=5)
+    with serve(pipeline.url) as base:
+        yield base
 
 
 def test_a_rep_finds_a_lead_without_tones_and_moves_it_to_mql(server: str) -> None:
@@ -64,11 +31,7 @@ def test_a_rep_finds_a_lead_without_tones_and_moves_it_to_mql(server: str) -> No
             page.set_default_timeout(5000)
             expect.set_options(timeout=5000)
 
-            page.goto(f"{server}/leads")
-            page.fill("#email", "rep1@pheu.test")
-            page.fill("#password", PASSWORD)
-            page.get_by_role("button", name="Đăng nhập").click()
-            page.wait_for_url(f"{server}/leads")
+            log_in(page, server, "rep1@pheu.test", PASSWORD, start="/leads")
 
             page.fill("#q", "nguyen van anh")
             expect(page.locator("#lead-count")).to_have_text("1 khách hàng tiềm năng")
