@@ -113,6 +113,8 @@ def test_reassign_overdue_notifications_and_team_view_respect_roles(api: Api) ->
     assert [h["reason"] for h in history] == ["manual", "least_loaded"]
     notes = api.get("bac1", "/api/v1/notifications?unread=true").json()
     assert [n["kind"] for n in notes] == ["reassigned"]
+    away = api.get("bac0", "/api/v1/notifications?unread=true").json()
+    assert [n["kind"] for n in away if n["kind"] == "reassigned_away"] == ["reassigned_away"]
     marked = api.send("POST", "bac1", "/api/v1/notifications/read", {"ids": None}).json()
     assert marked == {"marked": 1, "unread": 0}
     assert api.get("bac0", "/api/v1/team").status_code == 403

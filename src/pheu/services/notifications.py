@@ -23,7 +23,7 @@ from pheu.db import unit_of_work
 from pheu.store import Notification, User
 from pheu.store.bulk import insert_many
 
-KINDS = ("assigned", "reassigned", "deadline_breached", "escalated")
+KINDS = ("assigned", "reassigned", "reassigned_away", "deadline_breached", "escalated")
 # A notice older than this is not mailed: turning SMTP on later must not flood inboxes with old news.
 MAIL_WITHIN = timedelta(hours=12)
 

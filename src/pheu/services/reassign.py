@@ -73,11 +73,15 @@ def record_owner_change(
     session.execute(
         update(Task).where(Task.lead_id == lead.id, Task.status == "open").values(owner_id=lead.owner_id)
     )
+    data = {"lead_name": lead.full_name or "", "note": note.strip()[:300], "by": principal.name}
+    notices = []
     if lead.owner_id is not None:
-        data = {"lead_name": lead.full_name or "", "note": note.strip()[:300], "by": principal.name}
-        notify_many(
-            session, [{"user_id": lead.owner_id, "kind": "reassigned", "lead_id": lead.id, "data": data}], now
-        )
+        notices.append({"user_id": lead.owner_id, "kind": "reassigned", "lead_id": lead.id, "data": data})
+    if previous is not None:  # the rep who had the lead stops seeing it: say so rather than let it vanish
+        away = {**data, "rep_name": target.name if target else ""}
+        notices.append({"user_id": previous, "kind": "reassigned_away", "lead_id": lead.id, "data": away})
+    if notices:
+        notify_many(session, notices, now)
     audit.record(
         session,
         at=now,

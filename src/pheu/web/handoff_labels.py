@@ -30,6 +30,7 @@ BATCH_ASSIGNED: Final = N_("%(count)s new leads were assigned to you")
 NOTICES: Final[dict[str, str]] = {
     "assigned": N_("New lead assigned to you: %(name)s"),
     "reassigned": N_("A lead was handed to you by your manager: %(name)s"),
+    "reassigned_away": N_("%(name)s is now looked after by %(rep)s"),
     "deadline_breached": N_("First-contact deadline passed: %(name)s"),
     "escalated": N_("%(rep)s has not contacted %(name)s in time"),
 }
