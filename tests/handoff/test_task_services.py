@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -293,3 +293,16 @@ def add_lead_for(s: Any, floor: Floor, i: int, score: int) -> int:
     s.add(lead)
     s.flush()
     return lead.id
+
+
+def test_a_first_contact_due_after_midnight_is_still_todays_work(floor: Floor) -> None:
+    late_evening = datetime(2026, 11, 26, 16, 58, tzinfo=UTC)  # 23:58 in Vietnam
+    with unit_of_work(floor.url) as s:
+        due = late_evening + timedelta(minutes=5)  # 00:03 tomorrow
+        first = tasks.create_task(s, floor.rep1, TaskIn(lead_id=floor.lead1, due_at=due), late_evening)
+        first.first_contact = True
+        later = tasks.create_task(s, floor.rep1, TaskIn(lead_id=floor.lead1, due_at=due), late_evening)
+        first_id, later_id = first.id, later.id
+    with unit_of_work(floor.url) as s:
+        ids = [row.task_id for row in queue.today(s, floor.rep1, late_evening).rows]
+    assert first_id in ids and later_id not in ids

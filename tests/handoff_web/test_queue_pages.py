@@ -66,7 +66,7 @@ def test_a_rep_logs_a_call_from_the_queue_in_two_clicks(client: TestClient, floo
 def test_call_back_without_a_time_shows_the_row_again_with_the_reason(
     client: TestClient, floor: Floor
 ) -> None:
-    mine = _task(floor, floor.lead1, 30)
+    mine = _task(floor, floor.lead1, -30)  # late, so it is in today's queue even just before midnight
     token = log_in(client, "rep1@pheu.test")
     row = client.post(
         f"/queue/tasks/{mine}/call", data={"outcome": "call_back"}, headers={**HX, "X-CSRF-Token": token}
@@ -88,7 +88,7 @@ def test_posts_need_the_csrf_token_and_another_reps_task_is_not_found(
 
 
 def test_a_manager_opens_their_reps_queue_but_not_another_teams(client: TestClient, floor: Floor) -> None:
-    mine = _task(floor, floor.lead1, 10)
+    mine = _task(floor, floor.lead1, -10)  # late, so it is in today's queue even just before midnight
     log_in(client, "manager@pheu.test")
     page = client.get(f"/queue?rep={floor.rep1.user_id}")
     assert page.status_code == 200 and f'id="queue-task-{mine}"' in page.text

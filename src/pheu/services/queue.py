@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import BigInteger, Integer, case, cast, func, select
+from sqlalchemy import BigInteger, Integer, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from pheu.auth.roles import Principal
@@ -96,7 +96,13 @@ def today(
     user = viewable_user(session, principal, user_id)
     config = handoff_config(session)
     day_end = end_of_day(now, config.timezone)
-    mine = (Task.owner_id == user.id, Task.status == OPEN, Task.due_at < day_end)
+    # A first contact is always today's work, even when its deadline falls after midnight (a hot lead that
+    # came in at 23:58): speed-to-lead must not wait for tomorrow's queue.
+    mine = (
+        Task.owner_id == user.id,
+        Task.status == OPEN,
+        or_(Task.due_at < day_end, Task.first_contact.is_(True)),
+    )
     waiting_since = func.coalesce(Lead.assigned_at, Task.created_at, type_=UTCDateTime)
     page = visible(
         select(
