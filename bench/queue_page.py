@@ -30,7 +30,8 @@ from sqlalchemy.engine import make_url
 from pheu.auth.roles import Role
 from pheu.db import unit_of_work, upgrade
 from pheu.services import users
-from pheu.store import Lead, Task
+from pheu.store import Task
+from pheu.store.leads import LEAD_SCORES, LEADS, SCORE_COLUMNS
 from pheu.web.app import create_app
 
 PG_ADMIN = os.environ.get("PHEU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -93,7 +94,13 @@ def seed(url: str, per_rep: int) -> None:
                 }
                 for j in range(per_rep)
             ]
-            conn.execute(insert(Lead), leads)
+            conn.execute(
+                insert(LEADS), [{k: v for k, v in r.items() if k not in SCORE_COLUMNS} for r in leads]
+            )
+            conn.execute(
+                insert(LEAD_SCORES),
+                [{"lead_id": r["id"], "score": r["score"], "temperature": r["temperature"]} for r in leads],
+            )
             tasks = [
                 {
                     "lead_id": next_id + j,

@@ -31,7 +31,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import make_url
 
 from pheu.db import get_engine, unit_of_work, upgrade
@@ -63,6 +63,7 @@ EVENT_TYPES = (
 )
 TEAMS = 4
 OWNERS = 32
+REACHED_LEVELS = ("mql", "sql", "opportunity", "customer")  # the funnel above IQL, in order
 
 
 @dataclass
@@ -177,7 +178,12 @@ def leads(
     shares = [c[2] for c in CHANNELS]
     change_id = event_id = 0
     for first in range(1, n + 1, CHUNK):
-        out: dict[str, list[tuple[Any, ...]]] = {"leads": [], "stage_changes": [], "events": []}
+        out: dict[str, list[tuple[Any, ...]]] = {
+            "leads": [],
+            "lead_scores": [],
+            "stage_changes": [],
+            "events": [],
+        }
         for lead_id in range(first, min(first + CHUNK, n + 1)):
             day = _bisect(world.cum_days, rng.random())
             created = world.start + timedelta(days=day, seconds=rng.randint(6 * 3600, 23 * 3600))
@@ -196,8 +202,9 @@ def leads(
             c, ch = stamp(created), stamp(changed)
             out["leads"].append(
                 (lead_id, kind, stage, f"lead{lead_id}@bench.vn", "[]", "VN", channel_id, campaign, owner,
-                 rng.randint(0, 100), flags, f"khach {lead_id}", f"khach {lead_id}", c, ch, ch)
+                 flags, f"khach {lead_id}", f"khach {lead_id}", c, ch, ch, *first_entries(moves))
             )  # fmt: skip
+            out["lead_scores"].append((lead_id, rng.randint(0, 100)))
             change_id += 1
             out["stage_changes"].append(
                 (
@@ -225,6 +232,16 @@ def leads(
                     at = created
                 out["events"].append((event_id, lead_id, rng.choice(EVENT_TYPES), stamp(at), "{}", "web", c))
         yield out
+
+
+def first_entries(moves: list[tuple[str, str, datetime]]) -> list[str | None]:
+    """Per level above IQL, the first move into it or a later one (``leads.reached_*_at``): written with the
+    lead, so the triggers that keep them find nothing to change while the moves are loaded after it."""
+    out: list[str | None] = []
+    for i in range(len(REACHED_LEVELS)):
+        moments = [at for _, to, at in moves if to in REACHED_LEVELS[i:]]
+        out.append(stamp(min(moments)) if moments else None)
+    return out
 
 
 def _bisect(cum: list[float], x: float) -> int:
@@ -258,8 +275,10 @@ COLUMNS = {
     "channels": "id, code, name, paid, low_quality",
     "campaigns": "id, name, channel_id, utm_campaign, starts_on, ends_on, currency, created_at",
     "campaign_costs": "id, campaign_id, day, amount_minor, currency",
-    "leads": "id, kind, stage, email, interests, country, channel_id, campaign_id, owner_id, score, flags, "
-    "search_key, name_key, created_at, updated_at, stage_changed_at",
+    "lead_scores": "lead_id, score",
+    "leads": "id, kind, stage, email, interests, country, channel_id, campaign_id, owner_id, flags, "
+    "search_key, name_key, created_at, updated_at, stage_changed_at, "
+    + ", ".join(f"reached_{level}_at" for level in REACHED_LEVELS),
     "stage_changes": "id, lead_id, from_stage, to_stage, at, actor_type, actor_label, reason",
     "events": "id, lead_id, type, occurred_at, properties, source, created_at",
 }
@@ -344,28 +363,77 @@ def _copy_text(value: Any) -> str:
     return str(value)
 
 
-def fresh(kind: str, workdir: Path, reuse: bool) -> tuple[str, bool]:
-    """The database URL, and whether it still needs seeding."""
+def sqlite_file(name: str) -> str:
+    """The SQLite file's name: ``reports.db`` under the default name (as seeded before ``--name`` existed)."""
+    return "reports.db" if name == PG_NAME else f"{name}.db"
+
+
+def fresh(kind: str, workdir: Path, reuse: bool, name: str = PG_NAME) -> tuple[str, bool]:
+    """The database URL, and whether it still needs seeding. ``name`` is the PostgreSQL database's name and
+    the SQLite file's (``sqlite_file``), so a small run never touches the full-size seeded data."""
     if kind == "sqlite":
-        path = workdir / "reports.db"
+        path = workdir / sqlite_file(name)
         url = f"sqlite:///{path}"
         if path.exists() and not reuse:
             for suffix in ("", "-wal", "-shm"):
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
         seeded = path.exists()
     else:
-        url = make_url(PG_ADMIN).set(database=PG_NAME).render_as_string(hide_password=False)
+        url = make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": PG_NAME})
+            exists = conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
             if exists and not reuse:
-                conn.execute(text(f'DROP DATABASE "{PG_NAME}" WITH (FORCE)'))
+                conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
             if not exists or not reuse:
-                conn.execute(text(f'CREATE DATABASE "{PG_NAME}"'))
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
         admin.dispose()
         seeded = bool(exists) and reuse
+    before = _revision(url)
     upgrade(url)
+    if seeded and _revision(url) != before:
+        _analyze_leads(kind, url)
     return url, not seeded
+
+
+def _revision(url: str) -> str | None:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            if not inspect(conn).has_table("alembic_version"):
+                return None
+            found = conn.scalar(text("SELECT version_num FROM alembic_version"))
+            return None if found is None else str(found)
+    finally:
+        engine.dispose()
+
+
+def _analyze_leads(kind: str, url: str) -> None:
+    """After a migration rewrote seeded leads (0008 fills their first entries): PostgreSQL's index-only
+    scans need the visibility map set again, and both planners need statistics on the new indexes."""
+    with create_engine(url, isolation_level="AUTOCOMMIT").connect() as conn:
+        conn.execute(text("VACUUM ANALYZE leads" if kind == "postgresql" else "ANALYZE leads"))
+
+
+def check_reached(url: str) -> int:
+    """How many leads' stored first entries differ from their moves (``paths.reached``): must be 0."""
+    firsts = ", ".join(
+        f"min(at) FILTER (WHERE to_stage IN ({', '.join(repr(s) for s in REACHED_LEVELS[i:])})) AS r{i}"
+        for i in range(len(REACHED_LEVELS))
+    )
+    differs = " OR ".join(
+        f"l.reached_{level}_at IS DISTINCT FROM m.r{i}" for i, level in enumerate(REACHED_LEVELS)
+    )
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        wrong = conn.scalar(
+            text(
+                f"SELECT count(*) FROM leads AS l LEFT JOIN (SELECT lead_id, {firsts} FROM stage_changes "
+                f"GROUP BY lead_id) AS m ON m.lead_id = l.id WHERE {differs}"
+            )
+        )
+    engine.dispose()
+    return int(wrong or 0)
 
 
 def seed(kind: str, url: str, n_leads: int, n_events: int, now: datetime) -> dict[str, Any]:
@@ -377,7 +445,7 @@ def seed(kind: str, url: str, n_leads: int, n_events: int, now: datetime) -> dic
         loader.write(table, rows[table])
     loader.commit()
     loader.drop_event_indexes()
-    counts = {"leads": 0, "stage_changes": 0, "events": 0}
+    counts = {"leads": 0, "lead_scores": 0, "stage_changes": 0, "events": 0}
     for chunk in leads(world, n_leads, n_events / max(n_leads, 1), rng):
         for table, chunk_rows in chunk.items():
             loader.write(table, chunk_rows)
@@ -403,7 +471,8 @@ def seed(kind: str, url: str, n_leads: int, n_events: int, now: datetime) -> dic
                         f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"
                     )
                 )
-    return {**counts, "seconds": round(time.perf_counter() - started, 1)}
+    seconds = round(time.perf_counter() - started, 1)
+    return {**counts, "seconds": seconds, "reached_wrong": check_reached(url)}
 
 
 # --- timing ---------------------------------------------------------------------------------------------
@@ -452,6 +521,12 @@ def main() -> None:
         "--channel", action="append", default=None, help="channel code (default facebook_ads)"
     )
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/pheu-bench-reports"))
+    parser.add_argument(
+        "--name",
+        default=PG_NAME,
+        help=f"PostgreSQL database name and SQLite file name under --workdir (default {PG_NAME}, "
+        "whose SQLite file is reports.db): a small run under another name leaves the seeded data alone",
+    )
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--seed-only", action="store_true", help="seed, then stop without timing")
     args = parser.parse_args()
@@ -461,7 +536,7 @@ def main() -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     results: dict[str, Any] = {}
     for kind in kinds:
-        url, needs_seed = fresh(kind, args.workdir, args.reuse)
+        url, needs_seed = fresh(kind, args.workdir, args.reuse, args.name)
         seeded = seed(kind, url, args.leads, args.events, now) if needs_seed else {"reused": True}
         print(f"[{kind}] seeded: {seeded}", flush=True)
         if args.seed_only:

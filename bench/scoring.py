@@ -55,6 +55,7 @@ PROVINCES = ("TP. Hồ Chí Minh", "Hà Nội", "Đà Nẵng", "Cần Thơ", "Hu
 
 def fresh(kind: str, name: str, workdir: Path) -> str:
     if kind == "sqlite":
+        (workdir / f"{name}.db").unlink(missing_ok=True)
         url = f"sqlite:///{workdir / f'{name}.db'}"
     else:
         admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
@@ -100,15 +101,16 @@ def synthesise(url: str, n_leads: int, n_events: int, end: datetime) -> float:
     empty, flags = ("CAST('[]' AS jsonb)", f"CAST({flags} AS jsonb)") if pg else ("'[]'", flags)
     leads = (
         f"{head}INSERT INTO leads (id, kind, stage, full_name, email, phone, job_title, company, industry, "
-        "company_size, country, province, interests, flags, score, search_key, name_key, created_at, updated_at, "
+        "company_size, country, province, interests, flags, search_key, name_key, created_at, updated_at, "
         "stage_changed_at) SELECT i, "
         f"CASE WHEN {recruit} THEN 'recruitment' ELSE 'sales' END, CASE WHEN {recruit} THEN 'applicant' ELSE 'iql' END, "
         "'Khách ' || i, 'khach' || i || '@gmail.com', CASE WHEN i % 10 < 7 THEN '+849' || (10000000 + i) END, "
         f"{_pick(TITLES, 'i / 3')}, CASE WHEN i % 2 = 0 THEN 'Công ty ' || (i % 5000) END, "
         f"{_pick(INDUSTRIES, 'i / 7')}, {_pick(SIZES, 'i / 5')}, 'VN', {_pick(PROVINCES, 'i / 11')}, "
-        f"{empty}, {flags}, 0, 'khach ' || i, 'khach ' || i, "
+        f"{empty}, {flags}, 'khach ' || i, 'khach ' || i, "
         f"{created}, {created}, {created} FROM {rows}"
     )
+    scores = "INSERT INTO lead_scores (lead_id, score) SELECT id, 0 FROM leads"
     changes = (
         f"{head}INSERT INTO stage_changes (lead_id, from_stage, to_stage, at, actor_type, actor_label, reason) "
         f"SELECT i, NULL, CASE WHEN {recruit} THEN 'applicant' ELSE 'iql' END, {created}, 'import', 'bench', 'captured' "
@@ -136,7 +138,7 @@ def synthesise(url: str, n_leads: int, n_events: int, end: datetime) -> float:
     )
     engine = get_engine(url)
     with engine.begin() as conn:
-        for statement in (leads, changes, consents, events_sql):
+        for statement in (leads, scores, changes, consents, events_sql):
             conn.execute(text(statement))
         if pg:
             for table in ("leads", "stage_changes", "consents", "events"):
@@ -209,14 +211,58 @@ def per_event(url: str, n: int, n_leads: int, seed_: int = 0) -> dict[str, float
     }
 
 
-def bench_rescore(kind: str, n_leads: int, n_events: int, n_touches: int, workdir: Path) -> dict[str, Any]:
-    url = fresh(kind, "pheu_bench_scoring", workdir)
+def change_model(url: str, now: datetime) -> int:
+    """Activate one more version that differs from the active one (page views alternate between 2 and 3
+    points), so a reused database still sees "a model change"; its version number."""
+    with unit_of_work(url) as s:
+        current = scoring.active_model(s).model
+        newest = max(int(m.version) for m in scoring.list_models(s))
+        page = next(r for r in current.behaviour_rules if r.id == "xem-trang")
+        points = 3.0 if page.points != 3.0 else 2.0
+        changed = replace(
+            current,
+            version=newest + 1,
+            behaviour_rules=tuple(
+                replace(r, points=points, cap=r.cap and r.cap * points / r.points)
+                if r.id == "xem-trang"
+                else r
+                for r in current.behaviour_rules
+            ),
+        )
+        scoring.import_model(s, None, to_yaml(changed), now, activate=True)
+    return newest + 1
+
+
+def bench_rescore(
+    kind: str,
+    n_leads: int,
+    n_events: int,
+    n_touches: int,
+    workdir: Path,
+    *,
+    reuse: bool,
+    seed_only: bool,
+    name: str = "pheu_bench_scoring",
+) -> dict[str, Any]:
     end = datetime.now(UTC).replace(microsecond=0)
-    seeded = synthesise(url, n_leads, n_events, end)
-    print(f"[{kind}] seeded {n_leads:,} leads, {n_events:,} events in {seeded:.1f} s", flush=True)
-    started = time.perf_counter()
-    store_model(url, end)
-    print(f"[{kind}] first scoring with v1 took {time.perf_counter() - started:.1f} s", flush=True)
+    seeded = 0.0
+    if reuse:
+        url = (
+            f"sqlite:///{workdir / f'{name}.db'}"
+            if kind == "sqlite"
+            else make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
+        )
+        version = change_model(url, end)
+        print(f"[{kind}] reusing the seeded database; activated version {version}", flush=True)
+    else:
+        url = fresh(kind, name, workdir)
+        seeded = synthesise(url, n_leads, n_events, end)
+        print(f"[{kind}] seeded {n_leads:,} leads, {n_events:,} events in {seeded:.1f} s", flush=True)
+        started = time.perf_counter()
+        store_model(url, end)
+        print(f"[{kind}] first scoring with v1 took {time.perf_counter() - started:.1f} s", flush=True)
+        if seed_only:
+            return {"seed_seconds": round(seeded, 1)}
     first, first_wall = cli("rescore", "--json", "--db-url", url)
     print(f"[{kind}] pheu rescore: {first} (process {first_wall:.1f} s)", flush=True)
     second, second_wall = cli("rescore", "--json", "--db-url", url)
@@ -277,14 +323,30 @@ def main() -> None:
     parser.add_argument("--backtest-leads", type=int, default=0)
     parser.add_argument("--skip-rescore", action="store_true")
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/pheu-bench-scoring"))
+    parser.add_argument("--reuse", action="store_true", help="time again on an already seeded database")
+    parser.add_argument("--seed-only", action="store_true", help="seed and score with v1, then stop")
+    parser.add_argument(
+        "--name",
+        default="pheu_bench_scoring",
+        help="the PostgreSQL database (and SQLite file) to seed or reuse; another name leaves a seeded one alone",
+    )
     args = parser.parse_args()
+    args.workdir.mkdir(parents=True, exist_ok=True)
     kinds = ["postgresql", "sqlite"] if args.db == "both" else [args.db]
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         for kind in kinds:
             if not args.skip_rescore:
                 results[f"{kind}_rescore"] = bench_rescore(
-                    kind, args.leads, args.events, args.touches, Path(tmp)
+                    kind,
+                    args.leads,
+                    args.events,
+                    args.touches,
+                    args.workdir,
+                    reuse=args.reuse,
+                    seed_only=args.seed_only,
+                    name=args.name,
                 )
             if args.backtest_leads:
                 results[f"{kind}_backtest"] = bench_backtest(kind, args.backtest_leads, Path(tmp))

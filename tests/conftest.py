@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import make_url
 
 from pheu import db
@@ -69,6 +70,21 @@ def _truncate_all(url: str) -> None:
         conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+def _every_lead_has_its_score_row(url: str) -> None:
+    """A lead without a ``lead_scores`` row would vanish from every ORM read (``Lead`` maps the join), so
+    each test's database is checked for one after the test, whatever path wrote its leads."""
+    engine = db.get_engine(url)
+    if not sa_inspect(engine).has_table("lead_scores"):
+        return
+    with engine.connect() as conn:
+        orphans = conn.scalar(
+            text(
+                "SELECT count(*) FROM leads WHERE NOT EXISTS (SELECT 1 FROM lead_scores WHERE lead_id = leads.id)"
+            )
+        )
+    assert orphans == 0, f"{orphans} lead(s) were written without a lead_scores row"
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     """A migrated, empty database of each kind; tests using it run once per kind."""
@@ -80,6 +96,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
         url = request.getfixturevalue("pg_database")
         _truncate_all(url)
     yield url
+    _every_lead_has_its_score_row(url)
     if request.param == "sqlite":
         _dispose(url)
 
@@ -91,4 +108,5 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> Iterator[str]:
     shutil.copy(sqlite_template, path)
     url = f"sqlite:///{path}"
     yield url
+    _every_lead_has_its_score_row(url)
     _dispose(url)

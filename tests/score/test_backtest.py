@@ -14,7 +14,7 @@ from pheu.lifecycle import LeadKind, Stage
 from pheu.score.backtest import backtest, compare, per_month, roc_auc, top_decile_lift
 from pheu.score.defaults import default_model
 from pheu.score.engine import score
-from pheu.score.facts import EventFact, from_seconds, seconds
+from pheu.score.facts import EventFact, LeadFacts, from_seconds, seconds
 from pheu.score.replay import NEVER, History, replay
 from pheu.score.stages import gaps
 from tests.score.builders import AT, event, lead, small_model
@@ -65,22 +65,22 @@ def test_months_are_counted_in_vietnam_time() -> None:
     assert per_month([end_of_january_utc, end_of_january_utc - 86_400]) == {"2026-01": 1, "2026-02": 1}
 
 
-def _history(n: int, seed: int) -> History:
+def _history(n: int, seed: int) -> tuple[list[LeadFacts], History]:
     facts, events = _demo_like(n, seed)
     rng = random.Random(seed)
     won = [AT - timedelta(days=rng.uniform(0, 150)) if rng.random() < 0.2 else None for _ in facts]
-    return History.from_facts(facts, events, won, AT)
+    return facts, History.from_facts(facts, events, won, AT)
 
 
 @settings(max_examples=5, deadline=None)
 @given(st.integers(0, 10_000))
 def test_a_replay_scores_each_lead_with_only_the_events_it_had_at_the_time(seed: int) -> None:
     model = default_model()
-    history = _history(60, seed)
+    leads, history = _history(60, seed)
     result = replay(model, history)
     mql_rule, sql_rule = model.stage_rule(Stage.MQL), model.stage_rule(Stage.SQL)
     assert mql_rule is not None and sql_rule is not None
-    for i, facts in enumerate(history.leads):
+    for i, facts in enumerate(leads):
         assert result.included[i] == (facts.kind is LeadKind.SALES)
         if not result.included[i]:
             continue
@@ -126,7 +126,7 @@ def test_comparing_two_models_side_by_side() -> None:
     candidate = replace(
         active, version=2, stages=tuple(replace(s, min_score=s.min_score - 15) for s in active.stages)
     )
-    history = _history(400, seed=11)
+    leads, history = _history(400, seed=11)
     result = compare(active, candidate, history)
     assert (result.active.model, result.candidate.model) == ("mac-dinh v1", "mac-dinh v2")
     assert result.candidate.mqls >= result.active.mqls and result.candidate.sqls >= result.active.sqls
@@ -134,7 +134,7 @@ def test_comparing_two_models_side_by_side() -> None:
     assert sum(result.active.mql_per_month.values()) == result.active.mqls
     assert set(result.months) >= set(result.candidate.sql_per_month)
     assert result.active.mql_to_sql == pytest.approx(result.active.sqls / result.active.mqls)
-    assert result.active.leads == sum(1 for f in history.leads if f.kind is LeadKind.SALES)
+    assert result.active.leads == sum(1 for f in leads if f.kind is LeadKind.SALES)
 
 
 def test_a_history_without_customers_gives_undefined_rates_not_errors() -> None:

@@ -46,13 +46,42 @@ def test_rescore_all_gives_the_same_totals_as_score_lead(db_url: str) -> None:
     assert any(v["scored_at"] == later for v in bulk.values())
 
 
+def test_rescore_all_applies_rules_on_the_email_domain_like_score_lead(db_url: str) -> None:
+    """The default model takes 50 points from a competitor's address; the set-wise read cuts the domain in
+    SQL, and must still find it, whatever the case or spacing of the address."""
+    add_channels(db_url)
+    ctx = CaptureContext(event_type="form_submit", actor_type=ActorType.SYSTEM, actor_label="form")
+    emails = ["an@doithu.vn", "Binh@DoiThu.VN", "chi@gmail.com", None]
+    records = [
+        IncomingLead(
+            fields={"email": e, "phone": f"09123456{i:02d}", "full_name": f"Khách {i}"}, source="form"
+        )
+        for i, e in enumerate(emails)
+    ]
+    with unit_of_work(db_url) as s:
+        ids = [o.lead_id for o in capture_many(s, records, ctx, NOW)]
+    rescore_all(db_url, NOW + timedelta(days=1))
+    with unit_of_work(db_url) as s:
+        stored = {
+            lead.id: (lead.score, lead.temperature)
+            for lead in s.scalars(select(Lead).where(Lead.id.in_(ids)))
+        }
+        negative = {}
+        for lead_id in ids:
+            one = score_lead(s, lead_id, NOW + timedelta(days=1))
+            assert one is not None
+            assert stored[lead_id] == (whole_points(one.result.total), one.result.temperature), lead_id
+            negative[lead_id] = one.result.negative
+        s.rollback()
+    assert negative[ids[0]] <= -50 and negative[ids[1]] <= -50  # the rule applies to both spellings
+    assert negative[ids[2]] > -50 and negative[ids[3]] > -50
+
+
 def test_the_demo_is_scored_and_staged_by_the_default_model(db_url: str) -> None:
     summary = seed(db_url, n_leads=150, now=NOW, seed=5)
     with unit_of_work(db_url) as s:
-        unscored = s.scalar(
-            select(func.count()).select_from(Lead).where(Lead.__table__.c.scored_at.is_(None))
-        )
-        temperatures = set(s.scalars(select(Lead.__table__.c.temperature)))
+        unscored = s.scalar(select(func.count()).select_from(Lead).where(Lead.scored_at.is_(None)))
+        temperatures = set(s.scalars(select(Lead.temperature)))
         model_moves = s.scalar(
             select(func.count())
             .select_from(StageChange)

@@ -22,6 +22,7 @@ from pheu.clean.search import fold, phone_search_forms, search_key
 from pheu.services.scoring_bulk import score_leads
 from pheu.store import Campaign, Channel, Consent, Event, Lead, LeadMerge, RejectedRecord, StageChange
 from pheu.store.bulk import insert_many, insert_with_ids, update_many
+from pheu.store.leads import LEADS
 
 Status = Literal["created", "merged", "rejected", "duplicate_delivery"]
 
@@ -97,7 +98,7 @@ def load_lookups(session: Session) -> Lookups:
     }
     limits = {
         c.name: int(c.type.length)  # type: ignore[attr-defined]
-        for c in Lead.__table__.columns
+        for c in LEADS.columns
         if getattr(c.type, "length", None) is not None
     }
     return Lookups(channels=channels, campaigns=campaigns, limits=limits)

@@ -225,6 +225,11 @@ def make_lead(lead_id: int, catalogue: Catalogue, rng: random.Random, book: Cont
         "first_contact_at": None,
         "won_amount_minor": None,
         "won_currency": None,
+        # First entries per level: the database's triggers fill them as the moves are loaded (migration 0008).
+        "reached_mql_at": None,
+        "reached_sql_at": None,
+        "reached_opportunity_at": None,
+        "reached_customer_at": None,
         "lost_reason": last.reason if last.to_stage in {"lost", "disqualified", "rejected"} else None,
         "flags": ["bought_list"] if spec.code == "import" else [],
         "notes": notes,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import Engine, func, insert, select, text, update
+from sqlalchemy import Engine, bindparam, func, select, text, update
 from sqlalchemy.orm import Session
 
 from pheu.auth.passwords import hash_password
@@ -36,6 +36,8 @@ from pheu.store import (
     Team,
     User,
 )
+from pheu.store.bulk import insert_many, table_of
+from pheu.store.leads import LEADS
 
 Row = dict[str, Any]
 Progress = Callable[[str, int, int], None]
@@ -96,13 +98,13 @@ class _IdMap:
 
     @staticmethod
     def _max_id(session: Session, model: type[Base]) -> int:
-        column = model.__table__.c.id
+        column = table_of(model).c.id
         return int(session.scalar(select(func.coalesce(func.max(column), 0))) or 0)
 
     @staticmethod
     def _reuse(session: Session, model: type[Base], key: Any, rows: list[Row], field: str) -> dict[int, int]:
         wanted = {row[field]: row["id"] for row in rows}
-        found = session.execute(select(key, model.__table__.c.id).where(key.in_(wanted))).all()
+        found = session.execute(select(key, table_of(model).c.id).where(key.in_(wanted))).all()
         return {wanted[value]: existing for value, existing in found}
 
     def new_rows(self, table: str, rows: Iterable[Row]) -> list[Row]:
@@ -132,9 +134,8 @@ class _IdMap:
 def _insert(session: Session, model: type[Base], rows: list[Row]) -> int:
     """Core executemany on the table: the ORM's bulk path splits rows by which columns are None, and
     issues a statement per group, which is several times slower for rows as varied as leads."""
-    table = Base.metadata.tables[model.__tablename__]
     for start in range(0, len(rows), BATCH):
-        session.execute(insert(table), rows[start : start + BATCH])
+        insert_many(session, model, rows[start : start + BATCH])  # a lead's score row too
     return len(rows)
 
 
@@ -342,8 +343,8 @@ def _backdate_model_moves(session: Session, last_move: int, last_audit: int, now
         [{"id": move_id, "at": moment[lead_id]} for move_id, lead_id in moves if lead_id in moment],
     )
     session.execute(
-        update(Lead),
-        [{"id": lead_id, "stage_changed_at": at, "updated_at": at} for lead_id, at in moment.items()],
+        update(LEADS).where(LEADS.c.id == bindparam("lead_id")),
+        [{"lead_id": lead_id, "stage_changed_at": at, "updated_at": at} for lead_id, at in moment.items()],
     )
     audits = session.execute(
         select(AuditEntry.id, AuditEntry.entity_id).where(

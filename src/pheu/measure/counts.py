@@ -153,39 +153,6 @@ class Counter:
             if value is not None and level == CUSTOMER_LEVEL:
                 self.add_won(origins[group], value[1], value[0])
 
-    def cohort_moves(
-        self,
-        origins: Sequence[Origin],
-        groups: Sequence[int],
-        lead_ids: Sequence[int],
-        created: Moments,
-        levels: Sequence[int],
-        moments: Moments,
-        won: Sequence[tuple[int, str] | None] = (),
-    ) -> tuple[npt.NDArray[np.int64], list[Moments]]:
-        """Cohort leads given as one row per move above IQL (a lead that never moved: one row with level 0
-        and ``NaT``), in any order: row ``i`` is lead ``lead_ids[i]`` from ``origins[groups[i]]``, created at
-        ``created[i]``, entering funnel level ``levels[i]`` at ``moments[i]``. Each lead's first entry into
-        every level or a later one is the earliest of its moves that high (``paths.reached``). Returns the
-        lead ids (sorted) and, per level above IQL, each one's first entry into it or later (``NaT``: never),
-        for measures that follow single leads further (``contact``). ``won[i]``: lead ``lead_ids[i]``'s won
-        value (amount, currency) or ``None``, the same on each of its rows."""
-        ids, first_row, lead_of_row = np.unique(np.asarray(lead_ids), return_index=True, return_inverse=True)
-        rank = np.asarray(levels)
-        ticks = moments.astype(np.int64)
-        never = np.iinfo(np.int64).max
-        firsts: list[Moments] = []
-        for level in range(1, LEVELS):
-            earliest = np.full(len(ids), never, dtype=np.int64)
-            np.minimum.at(earliest, lead_of_row, np.where(rank >= level, ticks, never))
-            first = earliest.astype("datetime64[us]")
-            first[earliest == never] = np.datetime64("NaT")
-            firsts.append(first)
-        lead_groups = np.asarray(groups)[first_row].tolist()
-        lead_won = [won[row] for row in first_row.tolist()] if won else []
-        self.cohort_columns(origins, lead_groups, created[first_row], firsts, lead_won)
-        return ids.astype(np.int64), firsts
-
     def older_lead(self, reached: Sequence[datetime]) -> None:
         """A lead outside the cohort: only its first entries inside the period count."""
         start, end = self.start, self.end

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta, timezone, tzinfo
 from typing import Final
@@ -25,7 +24,7 @@ from numpy.typing import ArrayLike
 from pheu.score.engine import CompiledModel, compiled
 from pheu.score.facts import EPOCH
 from pheu.score.model import ScoringModel
-from pheu.score.replay import NEVER, History, Replay, replay
+from pheu.score.replay import NEVER, History, Replay, replay, replay_all
 
 # Vietnam has kept UTC+7 without daylight saving since 1975, so a fixed offset is exact and needs no tz data.
 VIETNAM: Final = timezone(timedelta(hours=7), "Asia/Ho_Chi_Minh")
@@ -76,10 +75,19 @@ def top_decile_lift(scores: ArrayLike, labels: ArrayLike, fraction: float = 0.1)
     return (hits / top) / (float(y.sum()) / n)
 
 
-def per_month(times: Sequence[int], tz: tzinfo = VIETNAM) -> dict[str, int]:
-    """How many of ``times`` (seconds UTC) fall in each month ("2026-03") in ``tz``, months in order."""
-    months = Counter((EPOCH + timedelta(seconds=t)).astimezone(tz).strftime("%Y-%m") for t in times)
-    return dict(sorted(months.items()))
+def per_month(times: ArrayLike, tz: tzinfo = VIETNAM) -> dict[str, int]:
+    """How many of ``times`` (seconds UTC) fall in each month ("2026-03") in ``tz``, months in order. A
+    fixed offset (Vietnam's) is counted with numpy; a zone with daylight saving one time at a time."""
+    seconds = np.asarray(times, dtype=np.int64)
+    offset = tz.utcoffset(None) if isinstance(tz, timezone) else None
+    if offset is None or offset % timedelta(seconds=1):
+        months = Counter(
+            (EPOCH + timedelta(seconds=t)).astimezone(tz).strftime("%Y-%m") for t in seconds.tolist()
+        )
+        return dict(sorted(months.items()))
+    local = (seconds + offset // timedelta(seconds=1)).astype("datetime64[s]").astype("datetime64[M]")
+    found, counts = np.unique(local, return_counts=True)
+    return {str(month): int(n) for month, n in zip(found, counts, strict=True)}
 
 
 def _rate(part: int, whole: int) -> float:
@@ -118,8 +126,8 @@ def measure(label: str, result: Replay, tz: tzinfo = VIETNAM) -> BacktestResult:
         top_decile_lift=top_decile_lift(peak, customer),
         mqls=mqls,
         sqls=sqls,
-        mql_per_month=per_month(mql_at[mql_at != NEVER].tolist(), tz),
-        sql_per_month=per_month(sql_at[sql].tolist(), tz),
+        mql_per_month=per_month(mql_at[mql_at != NEVER], tz),
+        sql_per_month=per_month(sql_at[sql], tz),
         mql_to_sql=_rate(sqls, mqls),
         sql_to_customer=_rate(int((sql & customer).sum()), sqls),
     )
@@ -146,6 +154,8 @@ def compare(
     tz: tzinfo = VIETNAM,
 ) -> Comparison:
     """The active and the candidate model side by side on the same history."""
-    first, second = backtest(active, history, tz), backtest(candidate, history, tz)
+    c1, c2 = compiled(active), compiled(candidate)
+    replays = replay_all([c1, c2], history)
+    first, second = measure(c1.model.label, replays[0], tz), measure(c2.model.label, replays[1], tz)
     months = {month for result in (first, second) for month in (*result.mql_per_month, *result.sql_per_month)}
     return Comparison(first, second, tuple(sorted(months)))

@@ -23,6 +23,7 @@ from pheu.clean.dedupe import DuplicatePair, PersonKey, likely_duplicates
 from pheu.services import audit
 from pheu.services.errors import Conflict, Forbidden, NotFound
 from pheu.store import Consent, DuplicateCandidate, Event, Lead, StageChange
+from pheu.store.leads import LEAD_SCORES, LEADS, SCORE_COLUMNS
 
 REVIEWERS: Final = frozenset({Role.ADMIN, Role.MARKETING, Role.SALES_MANAGER})
 # Fields a person picks from one lead or the other; list fields are always united.
@@ -193,7 +194,9 @@ def find_candidate(session: Session, candidate_id: int, *, open_only: bool = Fal
 
 def lead_row(session: Session, lead_id: int) -> dict[str, Any]:
     """A lead as its plain column values (no relationships loaded), or ``NotFound``."""
-    found = session.execute(select(Lead.__table__).where(Lead.id == lead_id)).mappings().first()
+    columns = (*LEADS.c, *(LEAD_SCORES.c[name] for name in SCORE_COLUMNS))
+    stmt = select(*columns).select_from(Lead.__table__).where(LEADS.c.id == lead_id)
+    found = session.execute(stmt).mappings().first()
     if found is None:
         raise NotFound(f"No lead with id {lead_id}.")
     return dict(found)

@@ -6,16 +6,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from pheu.auth.roles import Principal
-from pheu.services import pagination
+from pheu.score import EventFact
+from pheu.services import event_scoring, pagination
 from pheu.services.errors import Invalid
 from pheu.services.leads import get_lead
 from pheu.services.schemas import EventIn
-from pheu.services.scoring_lead import score_lead
 from pheu.store import Event, StageChange
+from pheu.store.bulk import table_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,8 +28,13 @@ class EventPage:
 def add_event(
     session: Session, principal: Principal, lead_id: int, data: EventIn, now: datetime
 ) -> tuple[Event, bool]:
-    """Record a touch; a repeat of the same (source, external_id) returns the first one and ``False``."""
-    lead = get_lead(session, principal, lead_id)
+    """Record a touch on a lead the principal may see (``NotFound`` otherwise) and re-score the lead at once:
+    the new score, and the stage move the model makes, land in the caller's unit of work with the event. A
+    repeat of the same (source, external_id) returns the first one and ``False``. The event returned is the
+    stored row, held by the session."""
+    lead = event_scoring.read_lead(
+        session, principal, lead_id, now, source=data.source, external_id=data.external_id or None
+    )
     occurred_at = data.occurred_at or now
     if occurred_at.tzinfo is None:
         raise Invalid("occurred_at needs a time zone, e.g. 2026-11-26T09:30:00+07:00.", field="occurred_at")
@@ -36,30 +42,40 @@ def add_event(
         raise Invalid(
             "occurred_at is in the future; events record what already happened.", field="occurred_at"
         )
-    if data.external_id:
-        existing = session.scalar(
-            select(Event).where(Event.source == data.source, Event.external_id == data.external_id)
-        )
-        if existing is not None:
-            if existing.lead_id != lead.id:
-                raise Invalid(
-                    f"external_id '{data.external_id}' from '{data.source}' belongs to another lead.",
-                    field="external_id",
-                )
-            return existing, False
-    event = Event(
-        lead_id=lead.id,
-        type=data.type,
-        occurred_at=occurred_at,
-        properties=data.properties,
-        source=data.source,
-        external_id=data.external_id,
-        created_at=now,
-    )
-    session.add(event)
-    session.flush()
-    score_lead(session, lead.id, now)  # the new touch moves the score (and maybe the stage) at once
+    if data.external_id and lead.delivered is not None:
+        existing = session.get_one(Event, lead.delivered)
+        if existing.lead_id != lead.id:
+            raise Invalid(
+                f"external_id '{data.external_id}' from '{data.source}' belongs to another lead.",
+                field="external_id",
+            )
+        return existing, False
+    event = _store(session, lead.id, data, occurred_at, now)
+    # The new touch moves the score (and maybe the stage) at once.
+    event_scoring.rescore(session, lead, EventFact(data.type, occurred_at, data.properties), now)
     return event, True
+
+
+_EVENTS = table_of(Event)
+_INSERT = insert(_EVENTS).returning(_EVENTS.c.id)
+
+
+def _store(session: Session, lead_id: int, data: EventIn, occurred_at: datetime, now: datetime) -> Event:
+    """One INSERT … RETURNING id; the row is then handed to the session as already stored (persistent and
+    clean), so the commit has nothing to flush and callers get the same ``Event`` an ORM add would give."""
+    values = {
+        "lead_id": lead_id,
+        "type": data.type,
+        "occurred_at": occurred_at,
+        "properties": data.properties,
+        "source": data.source,
+        "external_id": data.external_id,
+        "created_at": now,
+    }
+    event = Event(id=session.connection().execute(_INSERT, values).scalar_one(), **values)
+    make_transient_to_detached(event)
+    session.add(event)
+    return event
 
 
 def list_events(

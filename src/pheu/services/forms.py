@@ -43,7 +43,8 @@ from pheu.capture.record import IncomingLead
 from pheu.lifecycle import ActorType
 from pheu.services import audit
 from pheu.services.errors import Forbidden, Invalid, NotFound
-from pheu.store import Campaign, Channel, Form, Lead
+from pheu.store import Campaign, Channel, Form
+from pheu.store.leads import LEADS
 
 MANAGERS: Final = frozenset({Role.ADMIN, Role.MARKETING})
 # Column lengths of the forms table, checked before the database would refuse them.
@@ -389,7 +390,7 @@ def _count(session: Session, form: Form, lead_ids: Sequence[int]) -> None:
     )
     if form.campaign_id is not None:
         session.execute(
-            update(Lead)
-            .where(Lead.id.in_(set(lead_ids)), Lead.campaign_id.is_(None))
+            update(LEADS)
+            .where(LEADS.c.id.in_(set(lead_ids)), LEADS.c.campaign_id.is_(None))
             .values(campaign_id=form.campaign_id)
         )

@@ -43,6 +43,7 @@ from pheu.store import (
     Task,
 )
 from pheu.store.base import UTCDateTime
+from pheu.store.leads import LEAD_SCORES, LEADS, SCORE_COLUMNS
 
 # Rows that belong to a lead and follow it when it is merged into another, with the id list kept for undo.
 MOVED: Final[dict[str, Any]] = {
@@ -121,14 +122,14 @@ def merge_leads(
         values["won_amount_minor"], values["won_currency"] = drop["won_amount_minor"], drop["won_currency"]
     changes = {k: [keep[k], v] for k, v in values.items() if not same_value(keep[k], v)}
     snapshot: dict[str, Any] = {k: keep[k] for k in changes}
-    snapshot |= {"_updated_at": keep["updated_at"].isoformat(), "_dropped": _jsonable(drop, Lead.__table__)}
+    snapshot |= {"_updated_at": keep["updated_at"].isoformat(), "_dropped": _jsonable_lead(drop)}
     snapshot["_consents"] = _merge_consents(session, keep_id, drop_id)
     snapshot["_candidates"] = _candidates_of(session, drop_id)
     snapshot["_moved"] = {name: _move(session, model, drop_id, keep_id) for name, model in MOVED.items()}
     for name, model in _MOVED_IF_FREE.items():
         if session.scalar(select(model.id).where(model.lead_id == keep_id)) is None:
             snapshot["_moved"][name] = _move(session, model, drop_id, keep_id)
-    session.execute(delete(Lead).where(Lead.id == drop_id))
+    session.execute(delete(LEADS).where(LEADS.c.id == drop_id))  # its score row goes with it (cascade)
     _write_lead(session, keep_id, {**keep, **values}, now)
     merge = LeadMerge(
         lead_id=keep_id,
@@ -223,8 +224,8 @@ def history(session: Session, principal: Principal, *, limit: int = 50) -> list[
 
 def _write_lead(session: Session, lead_id: int, state: Mapping[str, Any], now: datetime) -> None:
     session.execute(
-        update(Lead)
-        .where(Lead.id == lead_id)
+        update(LEADS)
+        .where(LEADS.c.id == lead_id)
         .values(
             **{k: state[k] for k in (*CHOOSABLE, *UNITED, *_WON)},
             updated_at=now,
@@ -272,7 +273,12 @@ def _restore_dropped(session: Session, merge: LeadMerge) -> None:
         raise Conflict(
             f"Lead id {drop_id} is in use again; the merged lead cannot come back.", code="id_reused"
         )
-    session.execute(insert(Lead).values(**_from_json(snapshot["_dropped"], Lead.__table__)))
+    dropped = snapshot["_dropped"]  # a snapshot from before migration 0009 holds the score columns too
+    session.execute(insert(LEADS).values(**_from_json(dropped, LEADS)))
+    scores = _from_json(dropped, LEAD_SCORES)
+    session.execute(
+        insert(LEAD_SCORES).values(**scores | {"lead_id": drop_id, "score": scores["score"] or 0})
+    )
     for name, model in {**MOVED, **_MOVED_IF_FREE}.items():
         for ids in _chunks(snapshot["_moved"].get(name, [])):
             session.execute(
@@ -293,7 +299,7 @@ def _restore_dropped(session: Session, merge: LeadMerge) -> None:
 
 
 def _restore_fields(session: Session, merge: LeadMerge, keep: dict[str, Any], now: datetime) -> list[str]:
-    columns = Lead.__table__.columns
+    columns = LEADS.columns
     restore: dict[str, Any] = {}
     conflicts: list[str] = []
     for name, (_old, new) in merge.changes.items():
@@ -320,6 +326,11 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
 
 def _jsonable(row: Mapping[str, Any], table: Table | Any) -> dict[str, Any]:
     return {c.name: _json_value(row[c.name]) for c in table.columns}
+
+
+def _jsonable_lead(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A lead's ``leads`` columns and its score columns, as ``duplicates.lead_row`` reads them."""
+    return _jsonable(row, LEADS) | {name: _json_value(row[name]) for name in SCORE_COLUMNS}
 
 
 def _json_value(value: Any) -> Any:

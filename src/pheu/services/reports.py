@@ -1,13 +1,15 @@
 """Reports: the measures of ``pheu.measure`` over the stored leads, for the CLI, the dashboard and the API.
 
-Fetching is set-wise and sized for a million leads (``bench/reports.py``). The cohort (leads created in the
-period) is reduced to each lead's first entry into every funnel level: PostgreSQL then counts, times and
-bands it itself and answers a few dozen rows (``reports_pg``); on SQLite its moves come back one row each
-and numpy adds them up (``reports_rows``). The older leads that moved up in the period are counted by the
-database outright; campaign costs are summed per campaign and currency. The reads are served from indexes
-(migration 0006; calls through the events' type-and-time index). The previous period is measured as things
-stood one period earlier (``as_of`` moved back by the period's length), so both cohorts have had the same
-time to convert; the dashboard and the API measure it at the same time as the current one.
+Fetching is set-wise and sized for a million leads (``bench/reports.py``). Each lead carries its first entry
+into every funnel level (``leads.reached_mql_at`` … ``reached_customer_at``, kept by the database from the
+stage moves, migration 0008), so the cohort (leads created in the period) is one index range of ``leads``
+with no join: PostgreSQL counts, times and bands it itself and answers a few dozen rows (``reports_pg``);
+on SQLite it comes back one row per lead and numpy adds it up (``reports_rows``). The older leads that first
+reached a level in the period are counted by the database, one index range per level; campaign costs are
+summed per campaign and currency. The previous period is measured as things stood one period earlier
+(``as_of`` moved back by the period's length; a stored entry at or after that moment has not happened yet),
+so both cohorts have had the same time to convert; the dashboard and the API measure it at the same time as
+the current one.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import (
     ColumnElement,
     String,
-    and_,
     case,
     cast,
     func,
@@ -42,15 +43,23 @@ from pheu.measure.quality import BOUGHT_LIST_FLAG
 from pheu.measure.report import REVENUE_NOTE, Figures, figures
 from pheu.services import reports_pg, reports_rows
 from pheu.services.errors import Forbidden, Invalid
-from pheu.store import Campaign, CampaignCost, Channel, Lead, LeadMerge, StageChange, Team, User
+from pheu.services.reports_rows import LEADS
+from pheu.store import Campaign, CampaignCost, Channel, LeadMerge, Team, User
 
 DEFAULT_DAYS = 30
 SPEND_NOT_SPLIT = (
     "Spend is booked per campaign, not per owner or team: costs are left out under those filters."
 )
-_MOVES_UP = [stage.value for stage in ABOVE_IQL]
 CONTACT_EVENT = reports_rows.CONTACT_EVENT  # a call logged for the lead: contact by sales
 _LEVEL_OF = {stage.value: LEVEL[stage] for stage in ABOVE_IQL}
+# Per level above IQL, in funnel order: the lead's first entry into it or a later one (``paths.reached``).
+_REACHED_AT = {
+    Stage.MQL: LEADS.c.reached_mql_at,
+    Stage.SQL: LEADS.c.reached_sql_at,
+    Stage.OPPORTUNITY: LEADS.c.reached_opportunity_at,
+    Stage.CUSTOMER: LEADS.c.reached_customer_at,
+}
+_REACHED = [_REACHED_AT[stage] for stage in ABOVE_IQL]
 
 
 def can_read_reports(role: Role) -> bool:
@@ -193,20 +202,20 @@ def _figures(
     channels: _Channels,
 ) -> Figures:
     """The cohort (leads created in the period) one row each, worked out and counted by the database, and
-    the older leads that moved up in the period counted per stage in the database:
+    the older leads that first reached a level in the period counted per level in the database:
     together all the period view can count, since a lead created before the period reached IQL before it."""
     start, end = period.bounds(zone)
     seen_end = min(end, as_of)
     matching = _lead_conditions(filters, channels)
-    cohort = [*matching, Lead.created_at >= start, Lead.created_at < seen_end]
-    older = _older_entered(session, matching, start, end, seen_end, as_of)
+    cohort = [*matching, LEADS.c.created_at >= start, LEADS.c.created_at < seen_end]
+    older = _older_entered(session, matching, start, seen_end)
     spend = [] if _spend_hidden(filters) else _spend(session, filters, period, as_of.astimezone(zone).date())
     if session.get_bind().dialect.name == "postgresql":
         found = reports_pg.cohort_figures(
             session,
             cohort,
             bought=_bought(),
-            moves_up=_MOVES_UP,
+            reached=[case((column < as_of, column)) for column in _REACHED],
             handed_level=_LEVEL_OF[Stage.SQL.value],
             advanced_level=_LEVEL_OF[Stage.OPPORTUNITY.value],
             contact_event=CONTACT_EVENT,
@@ -221,7 +230,7 @@ def _figures(
     else:
         counter = Counter(start, end)
         reached = reports_rows.count_cohort(
-            session, counter, cohort, as_of, _bought(), channels.code, _LEVEL_OF
+            session, counter, cohort, as_of, _bought(), channels.code, _REACHED
         )
         counter.add_entered(older)
         contact = reports_rows.first_contact_of(
@@ -250,57 +259,38 @@ def _lead_conditions(filters: ReportFilters, channels: _Channels) -> list[Column
     merged_away = select(LeadMerge.merged_lead_id).where(
         LeadMerge.merged_lead_id.is_not(None), LeadMerge.reverted_at.is_(None)
     )
-    conditions = [Lead.kind == LeadKind.SALES.value, Lead.id.not_in(merged_away)]
+    conditions = [LEADS.c.kind == LeadKind.SALES.value, LEADS.c.id.not_in(merged_away)]
     if filters.channels:
         wanted = set(filters.channels)
-        conditions.append(Lead.channel_id.in_([i for i, code in channels.codes.items() if code in wanted]))
+        conditions.append(LEADS.c.channel_id.in_([i for i, code in channels.codes.items() if code in wanted]))
     if filters.campaign_id is not None:
-        conditions.append(Lead.campaign_id == filters.campaign_id)
+        conditions.append(LEADS.c.campaign_id == filters.campaign_id)
     if filters.owner_id is not None:
-        conditions.append(Lead.owner_id == filters.owner_id)
+        conditions.append(LEADS.c.owner_id == filters.owner_id)
     if filters.team_id is not None:
-        conditions.append(Lead.owner_id.in_(select(User.id).where(User.team_id == filters.team_id)))
+        conditions.append(LEADS.c.owner_id.in_(select(User.id).where(User.team_id == filters.team_id)))
     return conditions
 
 
 def _bought() -> ColumnElement[bool]:
-    return cast(Lead.flags, String).like(f'%"{BOUGHT_LIST_FLAG.replace("_", "!_")}"%', escape="!")
-
-
-def _firsts() -> list[ColumnElement[Any]]:
-    """Per lead, the first entry into each level above IQL *or any later one* (``paths.reached``): the
-    minimum over the moves to that stage and the stages after it, as ``r1`` (MQL) … ``r4`` (Customer)."""
-    return [
-        func.min(case((StageChange.to_stage.in_(_MOVES_UP[i:]), StageChange.at))).label(f"r{i + 1}")
-        for i in range(len(_MOVES_UP))
-    ]
+    return cast(LEADS.c.flags, String).like(f'%"{BOUGHT_LIST_FLAG.replace("_", "!_")}"%', escape="!")
 
 
 def _older_entered(
     session: Session,
     matching: Sequence[ColumnElement[bool]],
     start: datetime,
-    end: datetime,
     seen_end: datetime,
-    as_of: datetime,
 ) -> list[int]:
-    """Leads created before the period that first reached each level inside it, counted in the database
-    (IQL: none, they reached it when created)."""
-    moved_up = select(StageChange.lead_id).where(
-        StageChange.to_stage.in_(_MOVES_UP), StageChange.at >= start, StageChange.at < seen_end
-    )
-    older = select(Lead.id).where(*matching, Lead.created_at < start, Lead.id.in_(moved_up))
-    per_lead = (
-        select(StageChange.lead_id, *_firsts())
-        .where(StageChange.lead_id.in_(older), StageChange.to_stage.in_(_MOVES_UP), StageChange.at < as_of)
-        .group_by(StageChange.lead_id)
-        .subquery()
-    )
-    inside = [
-        func.coalesce(func.sum(case((and_(column >= start, column < end), 1), else_=0)), 0)
-        for column in list(per_lead.c)[1:]
+    """Leads created before the period that first reached each level inside it (and before ``seen_end``, the
+    report's moment when that comes first), counted in the database: one range of the level's partial index
+    each (IQL: none, they reached it when created)."""
+    older = [*matching, LEADS.c.created_at < start]
+    counts = [
+        select(func.count()).where(*older, column >= start, column < seen_end).scalar_subquery()
+        for column in _REACHED
     ]
-    row = session.execute(select(*inside)).one()
+    row = session.execute(select(*counts)).one()
     return [0, *(int(n) for n in row)]
 
 

@@ -1,14 +1,15 @@
 """The cohort's figures worked out inside PostgreSQL, in one statement that answers a few dozen rows.
 
-On PostgreSQL the report does not fetch the cohort's moves (tens of thousands of rows for a 90-day range over
-a million leads) to count them in Python: the database reduces each cohort lead to its first entry into
-every level (``paths.reached``: the earliest move to that level or a later one), then counts the leads per
-origin and level (with the won values of the customers per currency), the first entries inside the period, each step's median and 90th percentile
-(``percentile_cont``, the same linear interpolation as ``measure.stats.percentile``) and the time to first
-contact with its bands (``measure.contact``). Transferring and converting rows was most of a report's time,
-and Python work done in two threads at once (the dashboard measures both periods together) takes turns on
-the interpreter lock, while the database's work runs in parallel. SQLite keeps the row-wise path of
-``reports``: it has no ``percentile_cont``.
+On PostgreSQL the report does not fetch the cohort (tens of thousands of leads for a 90-day range over a
+million) to count it in Python: the database reads each cohort lead with its stored first entry into every
+level (``leads.reached_*_at``, ``paths.reached``: the earliest move to that level or a later one) from one
+range of the covering index ``ix_leads_report``, then counts the leads per origin and level (with the won
+values of the customers per currency), the first entries inside the period, each step's median and 90th
+percentile (``percentile_cont``, the same linear interpolation as ``measure.stats.percentile``) and the time
+to first contact with its bands (``measure.contact``). Transferring and converting rows was most of a
+report's time, and Python work done in two threads at once (the dashboard measures both periods together)
+takes turns on the interpreter lock, while the database's work runs in parallel. SQLite keeps the row-wise
+path of ``reports_rows``: it has no ``percentile_cont``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ from sqlalchemy.orm import Session
 from pheu.measure.contact import BANDS, NOT_CONTACTED, ContactBand, FirstContact
 from pheu.measure.counts import LEVELS, Origin
 from pheu.measure.timing import Times, times_from_figures
-from pheu.store import Event, Lead, StageChange
+from pheu.services.reports_rows import LEADS
+from pheu.store import Event
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,7 @@ def cohort_figures(
     cohort: Sequence[ColumnElement[bool]],
     *,
     bought: ColumnElement[bool],
-    moves_up: Sequence[str],
+    reached: Sequence[ColumnElement[Any]],
     handed_level: int,
     advanced_level: int,
     contact_event: str,
@@ -61,39 +63,31 @@ def cohort_figures(
     as_of: datetime,
     channel_code: dict[int, str],
 ) -> CohortFigures:
-    """The cohort (leads matching ``cohort``) counted by PostgreSQL. ``moves_up`` are the stage codes above
-    IQL in funnel order; ``handed_level``/``advanced_level`` the levels of SQL and Opportunity."""
-    firsts = [
-        func.min(StageChange.at).filter(StageChange.to_stage.in_(moves_up[i:])).label(f"r{i + 1}")
-        for i in range(len(moves_up))
-    ]
+    """The cohort (leads matching ``cohort``) counted by PostgreSQL. ``reached`` are the leads' first entries
+    into each level above IQL in funnel order, as seen at ``as_of`` (NULL: not yet); ``handed_level`` and
+    ``advanced_level`` the levels of SQL and Opportunity."""
     per_lead = (
         select(
-            Lead.id.label("id"),
-            Lead.channel_id.label("channel_id"),
-            Lead.campaign_id.label("campaign_id"),
+            LEADS.c.id.label("id"),
+            LEADS.c.channel_id.label("channel_id"),
+            LEADS.c.campaign_id.label("campaign_id"),
             bought.label("bought"),
-            Lead.created_at.label("created_at"),
-            Lead.won_amount_minor.label("won_amount"),
-            Lead.won_currency.label("won_currency"),
-            *firsts,
-        )
-        .outerjoin(
-            StageChange,
-            and_(StageChange.lead_id == Lead.id, StageChange.to_stage.in_(moves_up), StageChange.at < as_of),
+            LEADS.c.created_at.label("created_at"),
+            LEADS.c.won_amount_minor.label("won_amount"),
+            LEADS.c.won_currency.label("won_currency"),
+            *(moment.label(f"r{i + 1}") for i, moment in enumerate(reached)),
         )
         .where(*cohort)
-        .group_by(Lead.id)
         .cte("cohort_leads")
     )
-    reached = [getattr(per_lead.c, f"r{i + 1}") for i in range(len(moves_up))]
+    firsts = [getattr(per_lead.c, f"r{i + 1}") for i in range(len(reached))]
     # A merge can bring in moves older than the kept lead: it became a lead at the earliest of the two.
-    became = func.least(per_lead.c.created_at, reached[0])
-    level: ColumnElement[int] = case((reached[0].is_not(None), 1), else_=0)
-    for later in reached[1:]:  # reached levels are contiguous: the level is how many were reached
+    became = func.least(per_lead.c.created_at, firsts[0])
+    level: ColumnElement[int] = case((firsts[0].is_not(None), 1), else_=0)
+    for later in firsts[1:]:  # reached levels are contiguous: the level is how many were reached
         level = level + case((later.is_not(None), 1), else_=0)
     # A customer's won value counts when it has both amount and currency (``measure.revenue``).
-    valued = and_(reached[-1].is_not(None), per_lead.c.won_amount.is_not(None), per_lead.c.won_currency != "")
+    valued = and_(firsts[-1].is_not(None), per_lead.c.won_amount.is_not(None), per_lead.c.won_currency != "")
     currency = case((valued, per_lead.c.won_currency))
     origins = (
         select(
@@ -109,8 +103,8 @@ def cohort_figures(
         .group_by(per_lead.c.channel_id, per_lead.c.campaign_id, per_lead.c.bought, level, currency)
         .subquery()
     )
-    moments = [became, *reached]
-    spans = [*pairwise(moments), (became, reached[-1])]
+    moments = [became, *firsts]
+    spans = [*pairwise(moments), (became, firsts[-1])]
     overall: list[ColumnElement[Any]] = []
     for earlier, later in spans:
         hours = _hours(later, earlier)
@@ -122,7 +116,7 @@ def cohort_figures(
     overall += [_count_if(and_(m >= start, m < end)) for m in moments]
     summary = select(*overall).select_from(per_lead).subquery()
 
-    handed, advanced = reached[handed_level - 1], reached[advanced_level - 1]
+    handed, advanced = firsts[handed_level - 1], firsts[advanced_level - 1]
     # The calls since the earliest hand-off, found through the type-and-time index of events (calls are few
     # among the events), then matched to the handed-off leads.
     earliest = select(func.min(handed)).select_from(per_lead).scalar_subquery()

@@ -1,9 +1,9 @@
 """The cohort read row by row and added up in numpy: the report's path on SQLite (PostgreSQL counts the
 cohort itself, ``reports_pg``).
 
-One row per cohort lead and move above IQL comes back, read from two covering indexes in index order, and
-``measure.counts.Counter.cohort_moves`` reduces them to each lead's first entry into every level — cheaper
-on SQLite than letting it group the moves. The handed-off leads' first calls are then matched in numpy.
+One row per cohort lead comes back with its stored first entry into every level (``leads.reached_*_at``),
+read from the covering index ``ix_leads_report`` in index order, and ``measure.counts.Counter.cohort_columns``
+adds them up. The handed-off leads' first calls are then matched in numpy.
 """
 
 from __future__ import annotations
@@ -15,14 +15,18 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, extract, select
+from sqlalchemy import ColumnElement, Float, Select, cast, extract, select
 from sqlalchemy.orm import Session
 
 from pheu.measure.contact import FirstContact, first_contact
 from pheu.measure.counts import Counter, Moments, Origin
-from pheu.store import Event, Lead, StageChange
+from pheu.store import Event
+from pheu.store.base import Base
 
 CONTACT_EVENT = "call"
+# The ``leads`` table itself rather than the ``Lead`` entity: the report reads only the table's own columns,
+# from its covering indexes, and is never joined to whatever else the entity may be mapped over.
+LEADS = Base.metadata.tables["leads"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,60 +84,45 @@ def count_cohort(
     as_of: datetime,
     bought: ColumnElement[bool],
     channel_code: Callable[[int | None], str | None],
-    level_of: dict[str, int],
+    reached: Sequence[ColumnElement[Any]],
 ) -> Reached:
-    """Feed the counter the cohort: one row per lead and move above IQL before ``as_of`` (one row without a
-    move for a lead that never moved up), read from two covering indexes in index order and added up by
-    numpy (``measure.counts.Counter.cohort_moves``) — cheaper than letting the database group the moves.
-    The moves are found from the leads (``lead_id`` index), so the work grows with the leads asked about,
-    not with the whole history."""
+    """Feed the counter the cohort: one row per lead with ``reached``, its stored first entries into each
+    level above IQL in funnel order, added up by numpy (``measure.counts.Counter.cohort_columns``). An entry
+    at or after ``as_of`` has not happened yet."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     # SQLite hands times over as text, which numpy reads; PostgreSQL's timestamps are cheaper as numbers.
-    created, at = (
-        (Lead.created_at, StageChange.at)
-        if sqlite
-        else (cast(extract("epoch", Lead.created_at), Float), cast(extract("epoch", StageChange.at), Float))
-    )
-    level = case(*((StageChange.to_stage == stage, n) for stage, n in level_of.items()), else_=0)
-    stmt = (
-        select(
-            Lead.id,
-            Lead.channel_id,
-            Lead.campaign_id,
-            bought,
-            created,
-            level,
-            at,
-            Lead.won_amount_minor,
-            Lead.won_currency,
-        )
-        .outerjoin(
-            StageChange,
-            and_(
-                StageChange.lead_id == Lead.id,
-                StageChange.to_stage.in_(list(level_of)),
-                StageChange.at < as_of,
-            ),
-        )
-        .where(*cohort)
-    )
+    stored: list[ColumnElement[Any]] = [LEADS.c.created_at, *reached]
+    times = stored if sqlite else [cast(extract("epoch", moment), Float) for moment in stored]
+    stmt = select(
+        LEADS.c.id,
+        LEADS.c.channel_id,
+        LEADS.c.campaign_id,
+        bought,
+        LEADS.c.won_amount_minor,
+        LEADS.c.won_currency,
+        *times,
+    ).where(*cohort)
     rows = plain_rows(session, stmt)
     if not rows:
         return Reached(np.zeros(0, dtype=np.int64), [])
-    lead_ids, channel_ids, campaign_ids, flags, created_at, levels, moments, amounts, currencies = zip(
+    lead_ids, channel_ids, campaign_ids, flags, amounts, currencies, created, *entries = zip(
         *rows, strict=True
     )
     won = [
         (int(amount), str(currency)) if amount is not None and currency else None
         for amount, currency in zip(amounts, currencies, strict=True)
     ]
+    seen = np.datetime64(as_of.astimezone(UTC).replace(tzinfo=None), "us")
+    firsts = [_moments(column, sqlite) for column in entries]
+    for first in firsts:
+        first[first >= seen] = np.datetime64("NaT")
     keys: dict[tuple[Any, Any, Any], int] = {}
     groups = [keys.setdefault(key, len(keys)) for key in zip(channel_ids, campaign_ids, flags, strict=True)]
     origins = [Origin(channel_code(ch), campaign, bool(flag)) for ch, campaign, flag in keys]
-    ids, firsts = counter.cohort_moves(
-        origins, groups, lead_ids, _moments(created_at, sqlite), levels, _moments(moments, sqlite), won
-    )
-    return Reached(ids, firsts)
+    counter.cohort_columns(origins, groups, _moments(created, sqlite), firsts, won)
+    ids = np.asarray(lead_ids, dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    return Reached(ids[order], [first[order] for first in firsts])
 
 
 def _moments(column: Sequence[Any], text: bool) -> Moments:

@@ -113,6 +113,7 @@ def positions(ids: Ints, wanted: Ints) -> tuple[Ints, Bools]:
 
 
 _STORED = "score, score_fit, score_behaviour, temperature, score_model_id"
+_FROM = "leads JOIN lead_scores ON lead_scores.lead_id = leads.id"
 
 
 def _leads(
@@ -139,18 +140,20 @@ def _leads_postgresql(
         temperature=temperature,
         model_id=rows["model"].astype(np.int64),
     )
+    combos, members, sizes = scoring_leads_pg.fit_groups(driver, wanted, subset)
+    of_lead = np.zeros(len(ids), np.int64)
+    where, known = positions(ids, members)
+    of_lead[where[known]] = np.repeat(np.arange(len(combos)), sizes)[known]
     stage_names = np.array([*scoring_leads_pg.STAGES, ""], dtype=object)
-    stages = tuple(stage_names[rows["stage"]].tolist())
+    stages = (
+        tuple(stage_names[np.array([c[0] for c in combos], np.int64)[of_lead]].tolist()) if combos else ()
+    )
+    sales = np.array([bool(c[1]) for c in combos], np.bool_)[of_lead] if combos else np.zeros(0, np.bool_)
     columns: dict[str, Column] = {}
-    if wanted.fields:
-        combos, members, sizes = scoring_leads_pg.fit_groups(driver, wanted, subset)
-        of_lead = np.zeros(len(ids), np.int64)
-        where, known = positions(ids, members)
-        of_lead[where[known]] = np.repeat(np.arange(len(combos)), sizes)[known]
-        for j, name in enumerate(wanted.fields):
-            per_combo = _column([c[j] for c in combos], _decoder(session, name, subset, domain_only=True))
-            columns[name] = Column(per_combo.codes[of_lead], per_combo.values)
-    return ids, rows["sales"].astype(np.bool_), stages, LeadTable(len(ids), columns), stored
+    for j, name in enumerate(wanted.fields, start=len(scoring_leads_pg.STAGE_AND_KIND)):
+        per_combo = _column([c[j] for c in combos], _decoder(session, name, subset, domain_only=True))
+        columns[name] = Column(per_combo.codes[of_lead], per_combo.values)
+    return ids, sales, stages, LeadTable(len(ids), columns), stored
 
 
 def _select_sql(wanted: Needs) -> str:
@@ -164,17 +167,19 @@ def _select_sql(wanted: Needs) -> str:
             exprs.append(f"CAST({name} AS TEXT)")
         elif name == "email_domain":
             after = "substr(email, instr(email, '@') + 1)"
-            exprs.append(f"CASE WHEN instr({after}, '@') = 0 THEN {after} ELSE email END")
+            exprs.append(
+                f"CASE WHEN instr(email, '@') = 0 THEN NULL WHEN instr({after}, '@') = 0 THEN {after} ELSE email END"
+            )
         elif name == "channel":
             exprs.append("channel_id")
         elif name in ("kind", "consents"):
-            exprs.append("kind" if name == "kind" else "id")
+            exprs.append("kind" if name == "kind" else "leads.id")
         elif name in wanted.presence_only:
             exprs.append(f"CASE WHEN {name} GLOB '*[0-9A-Za-z]*' THEN 'x' ELSE {name} END")
         else:
             assert name in LEAD_FIELDS
             exprs.append(name)
-    return ", ".join(["id", "kind", "stage", _STORED, *exprs])
+    return ", ".join(["leads.id", "kind", "stage", _STORED, *exprs])
 
 
 def _rows(session: Session, sql: str, subset: Sequence[int] | None) -> Iterable[list[tuple[Any, ...]]]:
@@ -184,10 +189,11 @@ def _rows(session: Session, sql: str, subset: Sequence[int] | None) -> Iterable[
         chunks = [list(subset[i : i + SUBSET]) for i in range(0, len(subset), SUBSET)]
     for ids in chunks:
         params: tuple[Any, ...] = ()
-        query = f"SELECT {sql} FROM leads ORDER BY id"  # noqa: S608 - our column names
+        query = f"SELECT {sql} FROM {_FROM} ORDER BY leads.id"  # noqa: S608 - our column names
         if ids is not None:
             marks = ", ".join("?" * len(ids))
-            query, params = f"SELECT {sql} FROM leads WHERE id IN ({marks}) ORDER BY id", tuple(ids)  # noqa: S608
+            query = f"SELECT {sql} FROM {_FROM} WHERE leads.id IN ({marks}) ORDER BY leads.id"  # noqa: S608
+            params = tuple(ids)
         cursor.execute(query, params)
         while rows := cursor.fetchmany(ROWS):
             yield rows
@@ -237,10 +243,8 @@ def _decoder(
         return lambda text: () if text is None else tuple(sorted(set(json.loads(text) or ())))
     if name == "interests":
         return lambda text: None if text is None else _tuple(json.loads(text))
-    if name == "email_domain":
-        return lambda email: (
-            (email.rpartition("@")[2].strip().lower() or None) if email and "@" in email else None
-        )
+    if name == "email_domain":  # the domain, or an email with several '@' to cut here; None without one
+        return lambda value: None if value is None else (value.rpartition("@")[2].strip().lower() or None)
     if name == "channel":
         codes = dict(session.execute(select(Channel.id, Channel.code)).all())
         return lambda channel_id: codes.get(channel_id)

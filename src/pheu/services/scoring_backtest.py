@@ -1,9 +1,10 @@
 """Backtest: replay the stored history with a candidate model, side by side with the active one, before a
 team switches models.
 
-The history is every lead now in the store, its events up to ``now`` and when it first became a customer
-(``pheu.score.replay`` drops what happened after the sale, leaves recruitment leads out and explains the
-rest). Contact details, consents and flags are taken as they are now, since their history is not kept.
+The history is every lead now in the store, its events up to ``now`` and when it first became a customer,
+read as columns and arrays (``scoring_history``; ``pheu.score.replay`` drops what happened after the sale,
+leaves recruitment leads out and explains the rest). Contact details, consents and flags are taken as they
+are now, since their history is not kept.
 Admins and marketers may run it (it reads every lead).
 """
 
@@ -18,20 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
 from pheu.auth.roles import Principal
 from pheu.db import unit_of_work
-from pheu.lifecycle import LeadKind, Stage
-from pheu.score import LeadFacts, ScoringModel
+from pheu.score import ScoringModel
 from pheu.score.backtest import BacktestResult, Comparison, compare
-from pheu.score.model import LEAD_FIELDS
-from pheu.score.replay import History
 from pheu.services.scoring import active_model, read_model, require_model_editor
-from pheu.services.scoring_arrays import load
-from pheu.services.scoring_facts import needs
-from pheu.store import Channel, Consent, Lead, StageChange
+from pheu.services.scoring_history import read_history
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,16 +82,17 @@ def backtest(
         if session.get_bind().dialect.name == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         active = active_model(session).model
-        history = _history(session, [active, candidate], now)
+        history = read_history(session, [active, candidate], now)
         comparison = compare(active, candidate, history)
-    return BacktestReport(comparison, len(history.leads), time.perf_counter() - started)
+    return BacktestReport(comparison, history.leads.size, time.perf_counter() - started)
 
 
 @contextmanager
 def _collector_paused() -> Iterator[None]:
-    """The history is a few hundred thousand small objects (rows, facts, property dicts) that form no cycles:
-    the cyclic collector walks them again and again as they pile up and frees none of them. Measured on 5,000
-    demo leads, pausing it cut a backtest by ~40 %. Process-wide, hence restored as it was found."""
+    """Reading the leads makes a few hundred thousand small objects (rows, values) that form no cycles: the
+    cyclic collector would walk them again and again as they pile up and free none of them. When the history
+    itself was such objects, pausing it cut a backtest by ~40 %; now that it is arrays the gain is within
+    noise. Process-wide, hence restored as it was found."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -106,42 +100,3 @@ def _collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
-
-
-def _history(session: Session, models: list[ScoringModel], now: datetime) -> History:
-    snap = load(session, models, now, properties=True)
-    ids = snap.ids.tolist()
-    facts = _facts(session, models)
-    first_sale = (
-        select(StageChange.lead_id, func.min(StageChange.at))
-        .where(StageChange.to_stage == Stage.CUSTOMER.value)
-        .group_by(StageChange.lead_id)
-    )
-    won = dict(session.execute(first_sale).all())
-    return History(
-        leads=[facts[i] for i in ids],
-        events=snap.events,
-        customer_at=[won.get(i) for i in ids],
-        end=now,
-    )
-
-
-def _facts(session: Session, models: list[ScoringModel]) -> dict[int, LeadFacts]:
-    """Every lead as the rules see it: the columns fit rules read, contacts, flags, kind and consents."""
-    fields = sorted({f for f in needs(*models).fields if f in LEAD_FIELDS} | {"email", "phone"})
-    consents: dict[int, dict[str, bool]] = {}
-    for lead_id, purpose, granted in session.execute(
-        select(Consent.lead_id, Consent.purpose, Consent.granted)
-    ):
-        consents.setdefault(lead_id, {})[purpose] = granted
-    codes = dict(session.execute(select(Channel.id, Channel.code)).all())
-    columns = [getattr(Lead, f) for f in fields]
-    stmt = select(Lead.id, Lead.kind, Lead.flags, Lead.channel_id, *columns)
-    out: dict[int, LeadFacts] = {}
-    for lead_id, kind, flags, channel_id, *values in session.execute(
-        stmt.execution_options(yield_per=50_000)
-    ):
-        row = dict(zip(fields, values, strict=True))
-        row["channel"] = codes.get(channel_id)
-        out[lead_id] = LeadFacts(row, frozenset(flags or ()), LeadKind(kind), consents.get(lead_id, {}))
-    return out

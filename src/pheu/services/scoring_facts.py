@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, and_, any_, bindparam, func, literal, select, true
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, any_, bindparam, func, literal, select, true
 from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
 from sqlalchemy.orm import Session
 
@@ -68,13 +68,31 @@ def model_actor(model: ScoringModel) -> Actor:
 
 def lead_facts(lead: Lead) -> LeadFacts:
     """A loaded lead as the rules see it (its consents and channel are loaded with it)."""
-    fields: dict[str, Any] = {name: getattr(lead, name) for name in LEAD_FIELDS}
-    fields["channel"] = lead.channel.code if lead.channel is not None else None
-    return LeadFacts(
-        fields=fields,
-        flags=frozenset(lead.flags or ()),
-        kind=LeadKind(lead.kind),
+    return facts_of(
+        {name: getattr(lead, name) for name in LEAD_FIELDS},
+        channel=lead.channel.code if lead.channel is not None else None,
+        flags=lead.flags,
+        kind=lead.kind,
         consents={c.purpose: c.granted for c in lead.consents},
+    )
+
+
+def facts_of(
+    fields: dict[str, Any],
+    *,
+    channel: str | None,
+    flags: list[str] | None,
+    kind: str,
+    consents: dict[str, bool],
+) -> LeadFacts:
+    """The facts from plain values: ``fields`` the lead's ``LEAD_FIELDS`` columns by name, ``channel`` its
+    channel's code. The ORM entity (``lead_facts``) and the per-event column read (``event_scoring``) both
+    build through here, so they cannot disagree."""
+    return LeadFacts(
+        fields={**fields, "channel": channel},
+        flags=frozenset(flags or ()),
+        kind=LeadKind(kind),
+        consents=consents,
     )
 
 
@@ -120,13 +138,24 @@ def lead_inputs(session: Session, lead_id: int, at: datetime) -> tuple[ActiveMod
     else:
         model = active_model(session)
         touches = [tuple(row) for row in session.execute(_EVENTS_OF_LEAD, params)]
-    types = needs_of(model.model).types
-    events = [
+    return model, read_by(model.model, touches)
+
+
+def lead_events(session: Session, lead_id: int, at: datetime, model: ScoringModel) -> list[EventFact]:
+    """The lead's events up to ``at`` of the types ``model`` reads, as ``lead_inputs`` reads them, for a
+    caller that already knows the active model: one statement on the index (lead_id, occurred_at)."""
+    rows = session.connection().execute(_EVENTS_OF_LEAD, {"lead_id": lead_id, "at": at})
+    return read_by(model, rows)
+
+
+def read_by(model: ScoringModel, touches: Iterable[Sequence[Any]]) -> list[EventFact]:
+    """The (type, occurred_at, properties) rows of the types ``model`` reads, as the scoring core takes them."""
+    types = needs_of(model).types
+    return [
         EventFact(kind, occurred_at, properties or {})
         for kind, occurred_at, properties in touches
         if kind is not None and kind in types
     ]
-    return model, events
 
 
 _OWN = and_(_EVENTS.c.lead_id == bindparam("lead_id"), _EVENTS.c.occurred_at <= bindparam("at"))
@@ -167,9 +196,17 @@ def last_manual_moves(session: Session, lead_ids: Sequence[int]) -> dict[int, da
 
 
 def last_manual_move(session: Session, lead_id: int) -> datetime | None:
-    stmt = select(func.max(StageChange.at)).where(
+    return session.scalar(_manual_moves(lead_id))
+
+
+def last_manual_move_of(lead_id: ColumnElement[int]) -> ScalarSelect[datetime]:
+    """``last_manual_move`` as a correlated subquery, for a read of leads that wants it on the same row."""
+    return _manual_moves(lead_id).scalar_subquery()
+
+
+def _manual_moves(lead_id: ColumnElement[int] | int) -> Select[datetime]:
+    return select(func.max(StageChange.at)).where(
         StageChange.lead_id == lead_id,
         StageChange.actor_type.in_(MANUAL_ACTORS),
         StageChange.from_stage.is_not(None),
     )
-    return session.scalar(stmt)

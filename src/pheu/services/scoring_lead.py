@@ -1,9 +1,11 @@
 """One lead's score, at once: after each new event, and "why this score" for the lead page and the API.
 
-``score_lead`` runs inside the caller's unit of work (the event's own), so the event, the new score and a
-stage move the model makes land together or not at all. The model moves a lead only forward from IQL or MQL,
-never a recruitment lead, and not after a person's move until the lead shows new evidence
-(``pheu.score.stages.next_stage``); its move is signed "model <name> v<version>" with the reason.
+A new event is scored by ``event_scoring.rescore`` (through ``events.add_event``) from plain columns;
+``score_lead`` does the same from the loaded entity, and is what that path is tested against. Both run inside
+the caller's unit of work (the event's own), so the event, the new score and a stage move the model makes
+land together or not at all. The model moves a lead only forward from IQL or MQL, never a recruitment lead,
+and not after a person's move until the lead shows new evidence (``pheu.score.stages.next_stage``); its move
+is signed "model <name> v<version>" with the reason.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from pheu.auth.roles import Principal
 from pheu.lifecycle import LeadKind, Stage
@@ -25,7 +28,7 @@ from pheu.services.scoring_bant import opportunity_gaps
 from pheu.services.scoring_facts import last_manual_move, lead_facts, lead_inputs, model_actor
 from pheu.services.stages import move_stage
 from pheu.store import Lead, StageChange
-from pheu.store.bulk import table_of
+from pheu.store.leads import LEAD_SCORES
 from pheu.store.scoring import SCORE_BEHAVIOUR, SCORE_FIT, SCORE_MODEL_ID, SCORED_AT, TEMPERATURE
 
 
@@ -41,18 +44,21 @@ def whole_points(total: float) -> int:
     return math.floor(total + 0.5)
 
 
-_LEADS = table_of(Lead)
 _COLUMNS = ("score", SCORE_FIT, SCORE_BEHAVIOUR, TEMPERATURE, SCORED_AT, SCORE_MODEL_ID)
 _STORE = (
-    _LEADS.update().where(_LEADS.c.id == bindparam("lead_id")).values({c: bindparam(c) for c in _COLUMNS})
+    LEAD_SCORES.update()
+    .where(LEAD_SCORES.c.lead_id == bindparam("of_lead"))
+    .values({c: bindparam(c) for c in _COLUMNS})
 )
 
 
 def store_result(
-    session: Session, lead: Lead, result: ScoreResult, model_row_id: int | None, now: datetime
+    session: Session, lead: Lead | int, result: ScoreResult, model_row_id: int | None, now: datetime
 ) -> None:
-    """Write the score with one prepared UPDATE and mark the loaded lead as holding those values, which keeps
-    the ORM's bookkeeping (and its flush) off the path of every event."""
+    """Write the score with one prepared UPDATE. A lead this session holds (the one given, or one loaded
+    earlier in the unit of work) is marked as holding those values, which keeps the ORM's bookkeeping (and its
+    flush) off the path of every event while later reads of the entity still see the new score."""
+    lead_id = lead if isinstance(lead, int) else lead.id
     values = dict(
         zip(
             _COLUMNS,
@@ -60,9 +66,11 @@ def store_result(
             strict=True,
         )
     )
-    session.execute(_STORE, {"lead_id": lead.id, **values})
-    for name, value in values.items():
-        set_committed_value(lead, name, value)
+    session.execute(_STORE, {"of_lead": lead_id, **values})
+    loaded = lead if isinstance(lead, Lead) else session.identity_map.get(identity_key(Lead, lead_id))
+    if loaded is not None:
+        for name, value in values.items():
+            set_committed_value(loaded, name, value)
 
 
 def propose_and_move(
@@ -79,6 +87,30 @@ def propose_and_move(
         proposal = next_stage(model, facts, result, stage, manual, now)
         if proposal is None:
             return None
+    return move_stage(
+        session, None, lead, proposal.target, reason=proposal.reason_vi, now=now, actor=model_actor(model)
+    )
+
+
+def move_if_proposed(
+    session: Session,
+    model: ScoringModel,
+    lead_id: int,
+    stage: str,
+    facts: LeadFacts,
+    result: ScoreResult,
+    last_manual_move_at: datetime | None,
+    now: datetime,
+) -> StageChange | None:
+    """``propose_and_move`` for a lead read as plain columns, with its last manual move read alongside: the
+    proposal is checked on those values, and only a move (rare) loads the lead as an entity for
+    ``move_stage`` — without its relationships, which a move does not read."""
+    proposal = next_stage(model, facts, result, Stage(stage), last_manual_move_at, now)
+    if proposal is None:
+        return None
+    lead = session.get(Lead, lead_id, options=[lazyload("*")])
+    if lead is None:  # read a moment ago in this transaction; only a concurrent delete gets here
+        return None
     return move_stage(
         session, None, lead, proposal.target, reason=proposal.reason_vi, now=now, actor=model_actor(model)
     )

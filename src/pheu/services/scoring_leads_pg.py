@@ -1,14 +1,14 @@
 """Reading leads for set-wise scoring on PostgreSQL without a Python object per lead.
 
-Two queries, each a single scan:
+Two queries, each a single scan of one table:
 
-- the per-lead numbers (id, stored score and parts, temperature, model, stage, whether it is a sales
-  lead) packed by the database into one binary string per range of ids (``int8send(id) || …``), which
-  numpy reads as a record array;
-- the fit-rule columns grouped by their combination of values, each group carrying its lead ids packed the
-  same way, so a column is coded per distinct value, not per lead. A text column that every rule reads
-  only as present or missing is sent as a stand-in ('x' when it holds an ASCII letter or digit —
-  certainly not blank), which keeps the number of combinations small.
+- the stored scores (id, score and parts, temperature, model) from the narrow ``lead_scores``, packed by the
+  database into one binary string per range of ids (``int8send(lead_id) || …``), which numpy reads as a
+  record array;
+- from ``leads``, the stage, the kind and the fit-rule columns grouped by their combination of values, each
+  group carrying its lead ids packed the same way, so a column is coded per distinct value, not per lead.
+  A text column that every rule reads only as present or missing is sent as a stand-in ('x' when it holds
+  an ASCII letter or digit — certainly not blank), which keeps the number of combinations small.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ TEMPERATURES: Final = ("cold", "warm", "hot")
 _PACKED: Final = np.dtype(
     [
         ("id", ">i8"), ("score", ">i4"), ("fit", ">f8"), ("behaviour", ">f8"), ("temperature", ">i2"),
-        ("model", ">i4"), ("stage", ">i2"), ("sales", "u1"),
+        ("model", ">i4"),
     ]
 )  # fmt: skip
 _IDS: Final = np.dtype(">i8")
@@ -43,13 +43,15 @@ def _case(column: str, values: Sequence[str]) -> str:
 
 # Only our own constants are formatted into this SQL.
 _NUMBERS: Final = (
-    "SELECT string_agg(int8send(id) || int4send(score) "  # noqa: S608
+    "SELECT string_agg(int8send(lead_id) || int4send(score) "  # noqa: S608
     "|| float8send(COALESCE(CAST(score_fit AS float8), CAST('NaN' AS float8))) "
     "|| float8send(COALESCE(CAST(score_behaviour AS float8), CAST('NaN' AS float8))) "
-    f"|| int2send({_case('temperature', TEMPERATURES)}) || int4send(COALESCE(score_model_id, -1)) "
-    f"|| int2send({_case('stage', STAGES)}) || boolsend(kind = 'sales'), CAST('' AS bytea)) "
-    "FROM leads WHERE {where}"
+    f"|| int2send({_case('temperature', TEMPERATURES)}) || int4send(COALESCE(score_model_id, -1)), "
+    "CAST('' AS bytea)) FROM lead_scores WHERE {where}"
 )
+# Before the fit columns, every group carries the stage (coded as in ``STAGES``, -1 for an unknown one)
+# and whether the leads are sales leads.
+STAGE_AND_KIND: Final = (_case("stage", STAGES), "kind = 'sales'")
 
 
 def _expr(name: str, presence_only: frozenset[str]) -> str:
@@ -67,14 +69,16 @@ def _expr(name: str, presence_only: frozenset[str]) -> str:
     return name
 
 
-def _ranges(cursor: Any, subset: Sequence[int] | None) -> Iterator[tuple[str, dict[str, Any]]]:
+def _ranges(
+    cursor: Any, subset: Sequence[int] | None, table: str, key: str
+) -> Iterator[tuple[str, dict[str, Any]]]:
     if subset is not None:
         for i in range(0, len(subset), SUBSET):
-            yield "id = ANY(%(ids)s)", {"ids": list(subset[i : i + SUBSET])}
+            yield f"{key} = ANY(%(ids)s)", {"ids": list(subset[i : i + SUBSET])}
         return
-    low, high = cursor.execute("SELECT min(id), max(id) FROM leads").fetchone()
+    low, high = cursor.execute(f"SELECT min({key}), max({key}) FROM {table}").fetchone()  # noqa: S608
     for lo in range(int(low or 0), int(high or -1) + 1, ID_RANGE):
-        yield "id >= %(lo)s AND id < %(hi)s", {"lo": lo, "hi": lo + ID_RANGE}
+        yield f"{key} >= %(lo)s AND {key} < %(hi)s", {"lo": lo, "hi": lo + ID_RANGE}
 
 
 def tune_for_scans(driver: Any) -> None:
@@ -90,7 +94,7 @@ def numbers(driver: Any, subset: Sequence[int] | None) -> NDArray[Any]:
     """Per lead, sorted by id: the record array of ``_PACKED``."""
     parts = []
     with driver.cursor(binary=True) as cursor:
-        for where, params in list(_ranges(cursor, subset)):
+        for where, params in list(_ranges(cursor, subset, "lead_scores", "lead_id")):
             packed = cursor.execute(_NUMBERS.format(where=where), params).fetchone()[0]
             if packed:
                 parts.append(np.frombuffer(packed, _PACKED))
@@ -101,9 +105,9 @@ def numbers(driver: Any, subset: Sequence[int] | None) -> NDArray[Any]:
 def fit_groups(
     driver: Any, wanted: Needs, subset: Sequence[int] | None
 ) -> tuple[list[tuple[Any, ...]], Ints, Ints]:
-    """The distinct combinations of the fit columns, then the lead ids holding each (concatenated) and how
-    many there are per combination."""
-    exprs = [_expr(f, wanted.presence_only) for f in wanted.fields]
+    """The distinct combinations of stage, kind and the fit columns (``STAGE_AND_KIND`` first), then the lead
+    ids holding each (concatenated) and how many there are per combination."""
+    exprs = [*STAGE_AND_KIND, *(_expr(f, wanted.presence_only) for f in wanted.fields)]
     keys = ", ".join(str(i + 1) for i in range(len(exprs)))
     sql = (
         f"SELECT {', '.join(exprs)}, string_agg(int8send(id), CAST('' AS bytea)) "  # noqa: S608 - known fields
@@ -112,7 +116,7 @@ def fit_groups(
     combos: list[tuple[Any, ...]] = []
     packed: list[bytes] = []
     with driver.cursor(binary=True) as cursor:
-        for where, params in list(_ranges(cursor, subset)):
+        for where, params in list(_ranges(cursor, subset, "leads", "id")):
             for *values, members in cursor.execute(sql.format(where=where), params):
                 combos.append(tuple(values))
                 packed.append(members)

@@ -4,6 +4,10 @@ SQLAlchemy's batched RETURNING re-assembles result rows one by one and dominated
 seconds per 10,000 rows), so keys are obtained the way each database makes cheap: PostgreSQL hands out a
 block of sequence values up front; SQLite has a single writer, so once the rows are in, the transaction
 holds the write lock and the highest ids are exactly the rows just written.
+
+A lead is two rows (``leads`` and its ``lead_scores`` row, see ``store.leads``): given ``Lead``, these
+functions split each row's score columns off and write the score rows too, so no bulk path can leave a lead
+without one (the ORM joins the two, so such a lead would vanish from every list).
 """
 
 from __future__ import annotations
@@ -18,12 +22,44 @@ from sqlalchemy import JSON, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from pheu.store.base import Base, UTCDateTime
+from pheu.store.leads import LEAD_SCORES, LEADS, SCORE_COLUMNS
+
+SCORE_SET: Final = frozenset(SCORE_COLUMNS)
 
 
 def table_of(model: type[Base]) -> Table:
-    """The Core table: executemany on it sends one statement for all rows, where the ORM's bulk path
-    splits rows by which of their values are None and sends a statement per group."""
-    return Base.metadata.tables[model.__tablename__]
+    """The Core table (for ``Lead``, the ``leads`` table without its score): executemany on it sends one
+    statement for all rows, where the ORM's bulk path splits rows by which of their values are None and sends
+    a statement per group."""
+    table = model.__mapper__.tables[0]
+    assert isinstance(table, Table)
+    return table
+
+
+def _split_scores(
+    model: type[Base], rows: Sequence[dict[str, Any]]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]] | None:
+    """For ``Lead`` rows: the rows without their score columns, and the score values per row (maybe empty
+    dicts, for the defaults). ``None`` for any other model."""
+    if model.__mapper__.tables[0] is not LEADS:
+        return None
+    if not rows or not SCORE_SET.intersection(rows[0]):
+        return list(rows), [{} for _ in rows]
+    plain = [{k: v for k, v in row.items() if k not in SCORE_SET} for row in rows]
+    scores = [{k: v for k, v in row.items() if k in SCORE_SET} for row in rows]
+    return plain, scores
+
+
+def _insert_scores(session: Session, ids: Sequence[int], scores: Sequence[dict[str, Any]]) -> None:
+    """The score rows of newly inserted leads (columns left out take their defaults)."""
+    keys = list(scores[0]) if scores else []
+    rows = [
+        {"lead_id": i, "score": 0, **{k: s.get(k) for k in keys}} for i, s in zip(ids, scores, strict=True)
+    ]
+    if len(rows) >= COPY_FROM and session.get_bind().dialect.name == "postgresql":
+        _copy(session, LEAD_SCORES, rows)
+    elif rows:
+        session.execute(insert(LEAD_SCORES), rows)
 
 
 # Below this many rows a plain executemany is as quick as COPY and simpler to read in a query log.
@@ -36,10 +72,14 @@ def insert_many(session: Session, model: type[Base], rows: Sequence[dict[str, An
     if not rows:
         return
     table = table_of(model)
-    if len(rows) >= COPY_FROM and session.get_bind().dialect.name == "postgresql":
-        _copy(session, table, rows)
+    split = _split_scores(model, rows)
+    plain = rows if split is None else split[0]
+    if len(plain) >= COPY_FROM and session.get_bind().dialect.name == "postgresql":
+        _copy(session, table, plain)
     else:
-        session.execute(insert(table), list(rows))
+        session.execute(insert(table), list(plain))
+    if split is not None:
+        _insert_scores(session, [row["id"] for row in rows], split[1])
 
 
 def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]], ids: Sequence[int] = ()) -> None:
@@ -94,8 +134,16 @@ def update_many(session: Session, model: type[Base], rows: Sequence[dict[str, An
         return
     table = table_of(model)
     columns = [k for k in rows[0] if k != "id"]
-    stmt = update(table).where(table.c.id == bindparam("_id")).values({c: bindparam(c) for c in columns})
-    session.execute(stmt, [{**{c: row[c] for c in columns}, "_id": row["id"]} for row in rows])
+    targets = [(table, table.c.id, columns)]
+    if table is LEADS:  # a lead's score columns are in its score row
+        targets = [
+            (LEADS, LEADS.c.id, [c for c in columns if c not in SCORE_SET]),
+            (LEAD_SCORES, LEAD_SCORES.c.lead_id, [c for c in columns if c in SCORE_SET]),
+        ]
+    for target, key, names in targets:
+        if names:
+            stmt = update(target).where(key == bindparam("_id")).values({c: bindparam(c) for c in names})
+            session.execute(stmt, [{**{c: row[c] for c in names}, "_id": row["id"]} for row in rows])
 
 
 def insert_with_ids(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> list[int]:
@@ -104,20 +152,24 @@ def insert_with_ids(session: Session, model: type[Base], rows: Sequence[dict[str
         return []
     table = table_of(model)
     id_column = table.c.id
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
+    split = _split_scores(model, rows)
+    plain = rows if split is None else split[0]
+    if session.get_bind().dialect.name == "postgresql":
         ids = [
             int(i)
             for i in session.scalars(
                 text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
-                {"table": table.name, "n": len(rows)},
+                {"table": table.name, "n": len(plain)},
             )
         ]
-        if len(rows) >= COPY_FROM:
-            _copy(session, table, rows, ids)
+        if len(plain) >= COPY_FROM:
+            _copy(session, table, plain, ids)
         else:
-            insert_many(session, model, [{**row, "id": i} for row, i in zip(rows, ids, strict=True)])
-        return ids
-    session.execute(insert(table), list(rows))
-    newest = session.scalars(select(id_column).order_by(id_column.desc()).limit(len(rows)))
-    return sorted(int(i) for i in newest)
+            session.execute(insert(table), [{**row, "id": i} for row, i in zip(plain, ids, strict=True)])
+    else:
+        session.execute(insert(table), list(plain))
+        newest = session.scalars(select(id_column).order_by(id_column.desc()).limit(len(plain)))
+        ids = sorted(int(i) for i in newest)
+    if split is not None:
+        _insert_scores(session, ids, split[1])
+    return ids

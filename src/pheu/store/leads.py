@@ -5,91 +5,210 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, Numeric, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    join,
+    text,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from pheu.store.base import Base, BigId, Json, UTCDateTime, utcnow
 from pheu.store.campaigns import Campaign, Channel
 from pheu.store.people import User
 
+# The first entries into MQL, SQL, Opportunity and Customer, in funnel order (see ``Lead.reached_mql_at``).
+REACHED_COLUMNS = ("reached_mql_at", "reached_sql_at", "reached_opportunity_at", "reached_customer_at")
+_REPORT = ("channel_id", "created_at", "kind", "campaign_id", "owner_id", "id", "flags")
 
-class Lead(Base):
-    __tablename__ = "leads"
-    __table_args__ = (
-        Index("ix_leads_stage_created", "stage", "created_at"),
-        Index("ix_leads_channel_created", "channel_id", "created_at"),
-        Index("ix_leads_owner_created", "owner_id", "created_at"),
-        Index("ix_leads_campaign_created", "campaign_id", "created_at"),
-        Index("ix_leads_created", "created_at", "id"),
-        Index("ix_leads_score", "score", "id"),
-        Index("ix_leads_name_key", "name_key", "id"),
-        Index("ix_leads_email", "email"),
-        Index("ix_leads_phone", "phone"),
-        # Covers the dashboard's count of leads created in a period (migration 0006): answered from the index.
-        Index(
-            "ix_leads_report", "channel_id", "created_at", "kind", "campaign_id", "owner_id", "id", "flags"
-        ),
-    )
 
-    id: Mapped[int] = mapped_column(BigId, primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20), default="sales")
-    stage: Mapped[str] = mapped_column(String(20), default="iql")
+LEADS = Table(
+    "leads",
+    Base.metadata,
+    Column("id", BigId, primary_key=True),
+    Column("kind", String(20), default="sales", nullable=False),
+    Column("stage", String(20), default="iql", nullable=False),
     # Person
-    full_name: Mapped[str | None] = mapped_column(String(200), default=None)
-    email: Mapped[str | None] = mapped_column(String(254), default=None)
-    phone: Mapped[str | None] = mapped_column(String(20), default=None)
-    job_title: Mapped[str | None] = mapped_column(String(200), default=None)
-    age_range: Mapped[str | None] = mapped_column(String(20), default=None)
-    gender: Mapped[str | None] = mapped_column(String(20), default=None)
-    income_range: Mapped[str | None] = mapped_column(String(40), default=None)
-    marital_status: Mapped[str | None] = mapped_column(String(20), default=None)
-    interests: Mapped[list[str]] = mapped_column(Json, default=list)
+    Column("full_name", String(200), default=None, nullable=True),
+    Column("email", String(254), default=None, nullable=True),
+    Column("phone", String(20), default=None, nullable=True),
+    Column("job_title", String(200), default=None, nullable=True),
+    Column("age_range", String(20), default=None, nullable=True),
+    Column("gender", String(20), default=None, nullable=True),
+    Column("income_range", String(40), default=None, nullable=True),
+    Column("marital_status", String(20), default=None, nullable=True),
+    Column("interests", Json, default=list, nullable=False),
     # Company
-    company: Mapped[str | None] = mapped_column(String(200), default=None)
-    industry: Mapped[str | None] = mapped_column(String(100), default=None)
-    company_size: Mapped[str | None] = mapped_column(String(20), default=None)
+    Column("company", String(200), default=None, nullable=True),
+    Column("industry", String(100), default=None, nullable=True),
+    Column("company_size", String(20), default=None, nullable=True),
     # Place
-    country: Mapped[str] = mapped_column(String(2), default="VN")
-    province: Mapped[str | None] = mapped_column(String(100), default=None)
-    city: Mapped[str | None] = mapped_column(String(100), default=None)
+    Column("country", String(2), default="VN", nullable=False),
+    Column("province", String(100), default=None, nullable=True),
+    Column("city", String(100), default=None, nullable=True),
     # Origin
-    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id"), default=None)
-    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"), default=None)
-    utm_source: Mapped[str | None] = mapped_column(String(200), default=None)
-    utm_medium: Mapped[str | None] = mapped_column(String(200), default=None)
-    utm_campaign: Mapped[str | None] = mapped_column(String(200), default=None)
-    utm_term: Mapped[str | None] = mapped_column(String(200), default=None)
-    utm_content: Mapped[str | None] = mapped_column(String(200), default=None)
-    landing_page: Mapped[str | None] = mapped_column(String(1000), default=None)
-    referrer: Mapped[str | None] = mapped_column(String(1000), default=None)
-    lead_magnet: Mapped[str | None] = mapped_column(String(40), default=None)
+    Column("channel_id", Integer, ForeignKey("channels.id"), default=None, nullable=True),
+    Column("campaign_id", Integer, ForeignKey("campaigns.id"), default=None, nullable=True),
+    Column("utm_source", String(200), default=None, nullable=True),
+    Column("utm_medium", String(200), default=None, nullable=True),
+    Column("utm_campaign", String(200), default=None, nullable=True),
+    Column("utm_term", String(200), default=None, nullable=True),
+    Column("utm_content", String(200), default=None, nullable=True),
+    Column("landing_page", String(1000), default=None, nullable=True),
+    Column("referrer", String(1000), default=None, nullable=True),
+    Column("lead_magnet", String(40), default=None, nullable=True),
     # Work
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), default=None)
-    score: Mapped[int] = mapped_column(Integer, default=0)
-    # Score parts from the active scoring model (migration 0005), exact to a tenth of a point; NULL until the
-    # lead is first scored. ``score`` above is their rounded total, which lists sort by.
-    score_fit: Mapped[float | None] = mapped_column(Numeric(8, 1, asdecimal=False), default=None)
-    score_behaviour: Mapped[float | None] = mapped_column(Numeric(8, 1, asdecimal=False), default=None)
-    temperature: Mapped[str | None] = mapped_column(String(10), default=None)  # cold, warm or hot
-    scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    score_model_id: Mapped[int | None] = mapped_column(ForeignKey("scoring_models.id"), default=None)
+    Column("owner_id", Integer, ForeignKey("users.id"), default=None, nullable=True),
     # Hand-off (migration 0007): when the current owner got the lead, the first-contact deadline and when the
     # first contact happened (speed-to-lead, kept for reporting), and the value of a won deal.
-    assigned_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    first_contact_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    first_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
-    won_amount_minor: Mapped[int | None] = mapped_column(BigInteger, default=None)
-    won_currency: Mapped[str | None] = mapped_column(String(3), default=None)
-    lost_reason: Mapped[str | None] = mapped_column(String(500), default=None)
+    Column("assigned_at", UTCDateTime, default=None, nullable=True),
+    Column("first_contact_due_at", UTCDateTime, default=None, nullable=True),
+    Column("first_contact_at", UTCDateTime, default=None, nullable=True),
+    Column("won_amount_minor", BigInteger, default=None, nullable=True),
+    Column("won_currency", String(3), default=None, nullable=True),
+    Column("lost_reason", String(500), default=None, nullable=True),
+    # The first moment the lead entered each funnel level or a higher one (``measure.paths.reached``; Lost,
+    # Disqualified and recruitment stages do not count), NULL while it has not. Kept by the database's
+    # triggers on ``stage_changes`` (migration 0008) whoever writes the moves: read them, never set them.
+    Column("reached_mql_at", UTCDateTime, default=None, nullable=True),
+    Column("reached_sql_at", UTCDateTime, default=None, nullable=True),
+    Column("reached_opportunity_at", UTCDateTime, default=None, nullable=True),
+    Column("reached_customer_at", UTCDateTime, default=None, nullable=True),
     # Data-quality flags from cleaning (email_role, phone_invalid, bought_list…); the lead still counts.
-    flags: Mapped[list[str]] = mapped_column(Json, default=list)
-    notes: Mapped[str | None] = mapped_column(Text, default=None)
+    Column("flags", Json, default=list, nullable=False),
+    Column("notes", Text, default=None, nullable=True),
     # Search: folded (tone-free, lower-case) copies so a plain-ASCII query finds accented names.
-    search_key: Mapped[str] = mapped_column(String(1200), default="")
-    name_key: Mapped[str] = mapped_column(String(200), default="")
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    stage_changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    Column("search_key", String(1200), default="", nullable=False),
+    Column("name_key", String(200), default="", nullable=False),
+    Column("created_at", UTCDateTime, default=utcnow, nullable=False),
+    Column("updated_at", UTCDateTime, default=utcnow, nullable=False),
+    Column("stage_changed_at", UTCDateTime, default=utcnow, nullable=False),
+    Index("ix_leads_stage_created", "stage", "created_at"),
+    Index("ix_leads_channel_created", "channel_id", "created_at"),
+    Index("ix_leads_owner_created", "owner_id", "created_at"),
+    Index("ix_leads_campaign_created", "campaign_id", "created_at"),
+    Index("ix_leads_created", "created_at", "id"),
+    Index("ix_leads_name_key", "name_key", "id"),
+    Index("ix_leads_email", "email"),
+    Index("ix_leads_phone", "phone"),
+    # Covers the dashboard's read of the leads created in a period (migrations 0006, 0008): answered from
+    # the index, first entries and won value included.
+    Index("ix_leads_report", *_REPORT, "won_amount_minor", "won_currency", *REACHED_COLUMNS),
+    # The leads that first reached a level in a period, one range each (0008). Partial: a lead that never
+    # moved up, like every freshly imported one, has no entry.
+    *(
+        Index(
+            f"ix_leads_{column}",
+            column,
+            *_REPORT[:-1],
+            postgresql_where=text(f"{column} IS NOT NULL"),
+            sqlite_where=text(f"{column} IS NOT NULL"),
+        )
+        for column in REACHED_COLUMNS
+    ),
+)
+
+# Each lead's score, one row per lead, created with it (migration 0009). A narrow table of its own because a
+# model change rewrites every lead's score: a ``leads`` row is wide and carries a dozen indexes, so rewriting
+# scores there cost ten times what it does here. ``score`` is the total in whole points, which lists sort by;
+# the parts are exact to a tenth of a point and NULL until the lead is first scored.
+LEAD_SCORES = Table(
+    "lead_scores",
+    Base.metadata,
+    Column("lead_id", BigId, ForeignKey("leads.id", ondelete="CASCADE"), primary_key=True),
+    Column("score", Integer, default=0, server_default="0", nullable=False),
+    Column("score_fit", Numeric(8, 1, asdecimal=False), default=None, nullable=True),
+    Column("score_behaviour", Numeric(8, 1, asdecimal=False), default=None, nullable=True),
+    Column("temperature", String(10), default=None, nullable=True),  # cold, warm or hot
+    Column("scored_at", UTCDateTime, default=None, nullable=True),
+    Column("score_model_id", Integer, ForeignKey("scoring_models.id"), default=None, nullable=True),
+    Index("ix_lead_scores_score", "score", "lead_id"),
+)
+# The columns of ``LEAD_SCORES`` that ``Lead`` maps under the same names.
+SCORE_COLUMNS = ("score", "score_fit", "score_behaviour", "temperature", "scored_at", "score_model_id")
+
+
+class Lead(Base):
+    """A lead is its ``leads`` row and its ``lead_scores`` row, mapped as one: ``Lead(...)`` inserts both,
+    ``Lead.score`` sorts and filters through the join, ``session.delete`` removes both. Bulk writers go to
+    the tables themselves (``LEADS``, ``LEAD_SCORES``; ``store.bulk`` adds the score rows)."""
+
+    __tablename__ = "leads"  # the main table's name, for code that names a model's table
+    __table__ = join(LEADS, LEAD_SCORES, LEADS.c.id == LEAD_SCORES.c.lead_id)
+
+    id: Mapped[int] = column_property(LEADS.c.id, LEAD_SCORES.c.lead_id)
+    kind: Mapped[str]
+    stage: Mapped[str]
+    # Person
+    full_name: Mapped[str | None]
+    email: Mapped[str | None]
+    phone: Mapped[str | None]
+    job_title: Mapped[str | None]
+    age_range: Mapped[str | None]
+    gender: Mapped[str | None]
+    income_range: Mapped[str | None]
+    marital_status: Mapped[str | None]
+    interests: Mapped[list[str]]
+    # Company
+    company: Mapped[str | None]
+    industry: Mapped[str | None]
+    company_size: Mapped[str | None]
+    # Place
+    country: Mapped[str]
+    province: Mapped[str | None]
+    city: Mapped[str | None]
+    # Origin
+    channel_id: Mapped[int | None]
+    campaign_id: Mapped[int | None]
+    utm_source: Mapped[str | None]
+    utm_medium: Mapped[str | None]
+    utm_campaign: Mapped[str | None]
+    utm_term: Mapped[str | None]
+    utm_content: Mapped[str | None]
+    landing_page: Mapped[str | None]
+    referrer: Mapped[str | None]
+    lead_magnet: Mapped[str | None]
+    # Work
+    owner_id: Mapped[int | None]
+    # Hand-off (migration 0007): when the current owner got the lead, the first-contact deadline and when the
+    # first contact happened (speed-to-lead, kept for reporting), and the value of a won deal.
+    assigned_at: Mapped[datetime | None]
+    first_contact_due_at: Mapped[datetime | None]
+    first_contact_at: Mapped[datetime | None]
+    won_amount_minor: Mapped[int | None]
+    won_currency: Mapped[str | None]
+    lost_reason: Mapped[str | None]
+    # The first moment the lead entered each funnel level or a higher one (``measure.paths.reached``; Lost,
+    # Disqualified and recruitment stages do not count), NULL while it has not. Kept by the database's
+    # triggers on ``stage_changes`` (migration 0008) whoever writes the moves: read them, never set them.
+    reached_mql_at: Mapped[datetime | None]
+    reached_sql_at: Mapped[datetime | None]
+    reached_opportunity_at: Mapped[datetime | None]
+    reached_customer_at: Mapped[datetime | None]
+    # Data-quality flags from cleaning (email_role, phone_invalid, bought_list…); the lead still counts.
+    flags: Mapped[list[str]]
+    notes: Mapped[str | None]
+    # Search: folded (tone-free, lower-case) copies so a plain-ASCII query finds accented names.
+    search_key: Mapped[str]
+    name_key: Mapped[str]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    stage_changed_at: Mapped[datetime]
+    # Score (``LEAD_SCORES``)
+    score: Mapped[int]
+    score_fit: Mapped[float | None]
+    score_behaviour: Mapped[float | None]
+    temperature: Mapped[str | None]
+    scored_at: Mapped[datetime | None]
+    score_model_id: Mapped[int | None]
 
     channel: Mapped[Channel | None] = relationship(lazy="joined")
     campaign: Mapped[Campaign | None] = relationship(lazy="joined")

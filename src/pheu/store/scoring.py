@@ -5,9 +5,9 @@ written: a new version is a new row, so a stored score can always name the exact
 one row is active; the service switches it inside one transaction and a partial unique index (PostgreSQL and
 SQLite both have them) refuses a second active row even from two racing requests.
 
-The score parts live on ``leads`` next to the existing ``score`` (the total, rounded to a whole point, which
-lists sort by). They are plain columns of ``Lead``; the bulk paths write them by name
-(``LEAD_SCORE_COLUMNS``), set-wise through Core.
+The score and its parts live in ``lead_scores``, one row per lead (``store.leads.LEAD_SCORES``, migration
+0009), which ``Lead`` maps as plain attributes; the bulk paths write them by name (``LEAD_SCORE_COLUMNS``),
+set-wise through Core.
 
 Team BANT criteria are a one-row table (``bant_criteria``) rather than part of the model YAML: marketing
 owns the model, sales owns the bar for an Opportunity, and changing one must not version the other.

@@ -30,6 +30,7 @@ from pheu.store import (
     RejectedRecord,
     StageChange,
 )
+from pheu.store.bulk import table_of
 from tests.conftest import NOW
 from tests.factories import add_channels, add_lead, add_user
 
@@ -81,7 +82,7 @@ def people(db_url: str) -> People:
 def dump(url: str) -> dict[str, list[dict[str, Any]]]:
     with unit_of_work(url) as s:
         return {
-            model.__tablename__: [dict(r) for r in s.execute(select(model.__table__).order_by(model.__table__.c.id)).mappings()]
+            model.__tablename__: [dict(r) for r in s.execute(select(*model.__table__.c).select_from(model.__table__).order_by(table_of(model).c.id)).mappings()]
             for model in TABLES
         }  # fmt: skip
 
