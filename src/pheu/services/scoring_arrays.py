@@ -76,8 +76,13 @@ def load(
     the first). With ``properties`` the event batch carries them too, which the backtest's replay wants."""
     wanted = needs(*models)
     subset = None if lead_ids is None else sorted(set(lead_ids))
-    if subset is None and session.get_bind().dialect.name == "postgresql":
-        finish = scoring_events.start_full_read(session, models, wanted, at, properties=properties)
+    if subset is None:
+        start = (
+            scoring_events.start_full_read
+            if session.get_bind().dialect.name == "postgresql"
+            else scoring_events.start_sqlite_full_read
+        )
+        finish = start(session, models, wanted, at, properties=properties)
         try:
             ids, sales, stages, table, stored = _leads(session, wanted, subset)
         finally:
@@ -141,6 +146,20 @@ def _leads_postgresql(
         model_id=rows["model"].astype(np.int64),
     )
     combos, members, sizes = scoring_leads_pg.fit_groups(driver, wanted, subset)
+    sales, stages, table = _from_groups(session, wanted, subset, ids, combos, members, sizes)
+    return ids, sales, stages, table, stored
+
+
+def _from_groups(
+    session: Session,
+    wanted: Needs,
+    subset: Sequence[int] | None,
+    ids: Ints,
+    combos: Sequence[Sequence[Any]],
+    members: Ints,
+    sizes: Ints,
+) -> tuple[Bools, tuple[str, ...], LeadTable]:
+    """Per lead, from the groups of (stage code, is sales, fit values…) and the lead ids of each."""
     of_lead = np.zeros(len(ids), np.int64)
     where, known = positions(ids, members)
     of_lead[where[known]] = np.repeat(np.arange(len(combos)), sizes)[known]
@@ -151,12 +170,12 @@ def _leads_postgresql(
     sales = np.array([bool(c[1]) for c in combos], np.bool_)[of_lead] if combos else np.zeros(0, np.bool_)
     columns: dict[str, Column] = {}
     for j, name in enumerate(wanted.fields, start=len(scoring_leads_pg.STAGE_AND_KIND)):
-        per_combo = _column([c[j] for c in combos], _decoder(session, name, subset, domain_only=True))
+        per_combo = _column([c[j] for c in combos], _decoder(session, name, subset))
         columns[name] = Column(per_combo.codes[of_lead], per_combo.values)
-    return ids, sales, stages, LeadTable(len(ids), columns), stored
+    return sales, stages, LeadTable(len(ids), columns)
 
 
-def _select_sql(wanted: Needs) -> str:
+def _fit_exprs(wanted: Needs) -> list[str]:
     """Column names come from ``LEAD_FIELDS`` and the derived names, never from input. A text column read
     only as present or missing comes as a stand-in ('x' when it holds an ASCII letter or digit), and the email
     as its domain when it has exactly one '@' (as itself otherwise, for the decoder to cut): both keep the
@@ -179,7 +198,11 @@ def _select_sql(wanted: Needs) -> str:
         else:
             assert name in LEAD_FIELDS
             exprs.append(name)
-    return ", ".join(["leads.id", "kind", "stage", _STORED, *exprs])
+    return exprs
+
+
+def _select_sql(wanted: Needs) -> str:
+    return ", ".join(["leads.id", "kind", "stage", _STORED, *_fit_exprs(wanted)])
 
 
 def _rows(session: Session, sql: str, subset: Sequence[int] | None) -> Iterable[list[tuple[Any, ...]]]:
@@ -200,9 +223,81 @@ def _rows(session: Session, sql: str, subset: Sequence[int] | None) -> Iterable[
     cursor.close()
 
 
+WHOLE_RANGE: Final = 2_000_000
+_TEMPERATURE_CODE: Final = (
+    "CASE temperature "
+    + " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(scoring_leads_pg.TEMPERATURES))
+    + " ELSE -1 END"
+)
+_STAGE_CODE: Final = (
+    "CASE stage "
+    + " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(scoring_leads_pg.STAGES))
+    + " ELSE -1 END"
+)
+
+
+def _leads_sqlite_whole(
+    session: Session, wanted: Needs
+) -> tuple[Ints, Bools, tuple[str, ...], LeadTable, Stored]:
+    """Every lead on SQLite the way ``scoring_leads_pg`` reads them on PostgreSQL: the stored scores column by
+    column from ``lead_scores`` (``group_concat``, parsed whole by numpy), and the stage, kind and fit
+    columns grouped by their combination of values with the ids of their leads. No lead becomes a Python
+    object, and SQLite does the work without holding the interpreter lock, beside the events' read."""
+    cursor: Any = session.connection().connection.driver_connection.cursor()  # type: ignore[union-attr]
+    numbers_sql = (
+        "SELECT group_concat(lead_id), group_concat(score), group_concat(COALESCE(score_fit, 'nan')), "  # noqa: S608
+        f"group_concat(COALESCE(score_behaviour, 'nan')), group_concat({_TEMPERATURE_CODE}), "
+        "group_concat(COALESCE(score_model_id, -1)) FROM lead_scores WHERE lead_id >= ? AND lead_id < ?"
+    )
+    exprs = [_STAGE_CODE, "kind = 'sales'", *_fit_exprs(wanted)]
+    keys = ", ".join(str(i + 1) for i in range(len(exprs)))
+    groups_sql = (
+        f"SELECT {', '.join(exprs)}, group_concat(id) FROM leads "  # noqa: S608 - our column names
+        f"WHERE id >= ? AND id < ? GROUP BY {keys}"
+    )
+    low, high = cursor.execute("SELECT min(id), max(id) FROM leads").fetchone()
+    parts: list[list[NDArray[Any]]] = []
+    combos: list[tuple[Any, ...]] = []
+    member_parts: list[Ints] = []
+    for lo in range(int(low or 0), int(high or -1) + 1, WHOLE_RANGE):
+        row = cursor.execute(numbers_sql, (lo, lo + WHOLE_RANGE)).fetchone()
+        if row[0]:
+            parts.append(
+                [_parsed(text, float) if j in (2, 3) else _parsed(text, int) for j, text in enumerate(row)]
+            )
+        for *values, joined in cursor.execute(groups_sql, (lo, lo + WHOLE_RANGE)):
+            combos.append(tuple(values))
+            member_parts.append(_parsed(joined, int))
+    cursor.close()
+    columns = [np.concatenate([p[j] for p in parts]) if parts else np.zeros(0) for j in range(6)]
+    order = np.argsort(columns[0], kind="stable")
+    ids, score, fit, behaviour, temperature, model = (c[order] for c in columns)
+    stored = Stored(
+        score=score.astype(np.int64),
+        fit=fit.astype(np.float64),
+        behaviour=behaviour.astype(np.float64),
+        temperature=np.array([None, *scoring_leads_pg.TEMPERATURES], dtype=object)[
+            temperature.astype(np.int64) + 1
+        ],
+        model_id=model.astype(np.int64),
+    )
+    lead_ids: Ints = ids.astype(np.int64)
+    sizes = np.fromiter((len(m) for m in member_parts), np.int64, len(member_parts))
+    members = np.concatenate(member_parts) if member_parts else np.zeros(0, np.int64)
+    sales, stages, table = _from_groups(session, wanted, None, lead_ids, combos, members, sizes)
+    return lead_ids, sales, stages, table, stored
+
+
+def _parsed(joined: str, kind: type) -> NDArray[Any]:
+    """Numbers joined by commas, as ``group_concat`` gives them."""
+    return np.fromstring(joined, dtype=np.float64 if kind is float else np.int64, sep=",")
+
+
 def _leads_sqlite(
     session: Session, wanted: Needs, subset: Sequence[int] | None
 ) -> tuple[Ints, Bools, tuple[str, ...], LeadTable, Stored]:
+    if subset is None:
+        return _leads_sqlite_whole(session, wanted)
     """SQLite is in-process: rows straight from its cursor are cheap, and are coded column by column."""
     fields = wanted.fields
     columns: list[list[Any]] = [[] for _ in range(8 + len(fields))]
