@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
 from pheu.auth.roles import Principal, Role
@@ -39,6 +39,7 @@ from pheu.demo.seed import seed
 from pheu.score import default_model, to_yaml
 from pheu.services import events, scoring
 from pheu.services.schemas import EventIn
+from pheu.store import Lead
 
 PG_ADMIN = os.environ.get("PHEU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # (type, weight per 1000), as pheu.score.benchmark draws them.
@@ -183,16 +184,19 @@ def cli(*args: str) -> tuple[dict[str, Any], float]:
 
 def per_event(url: str, n: int, n_leads: int, seed_: int = 0) -> dict[str, float]:
     """``add_event`` (which re-scores the lead and may move its stage) on random sales leads, one unit of work
-    each: the service call alone, and with the commit."""
+    each: the service call alone, and with the commit; then the same split by whether the event moved its
+    lead to a new stage (the lead's stage is read before and after, outside the timed part)."""
     rng = random.Random(seed_)
     who = Principal(user_id=0, name="bench", role=Role.ADMIN)
     kinds = [k for k, _ in TYPES]
     call_ms: list[float] = []
     commit_ms: list[float] = []
+    moved: list[bool] = []
     for _ in range(n):
         lead_id = rng.randrange(1, n_leads + 1)
         while lead_id % 40 == 0:
             lead_id = rng.randrange(1, n_leads + 1)
+        before = _stage(url, lead_id)
         now = datetime.now(UTC)
         body = EventIn(type=rng.choice(kinds), occurred_at=now - timedelta(seconds=1))
         started = time.perf_counter()
@@ -202,13 +206,25 @@ def per_event(url: str, n: int, n_leads: int, seed_: int = 0) -> dict[str, float
         done = time.perf_counter()
         call_ms.append((called - started) * 1000)
         commit_ms.append((done - started) * 1000)
+        moved.append(_stage(url, lead_id) != before)
+    still = [ms for ms, m in zip(call_ms, moved, strict=True) if not m]
+    moving = [ms for ms, m in zip(call_ms, moved, strict=True) if m]
     return {
         "events": n,
         "p50_ms": round(statistics.median(call_ms), 2),
         "p99_ms": round(statistics.quantiles(call_ms, n=100)[98], 2),
         "p50_ms_with_commit": round(statistics.median(commit_ms), 2),
         "p99_ms_with_commit": round(statistics.quantiles(commit_ms, n=100)[98], 2),
+        "moved_stage": len(moving),
+        "no_move_p50_ms": round(statistics.median(still), 2) if still else 0.0,
+        "no_move_p99_ms": round(statistics.quantiles(still, n=100)[98], 2) if len(still) > 1 else 0.0,
+        "moved_p50_ms": round(statistics.median(moving), 2) if moving else 0.0,
     }
+
+
+def _stage(url: str, lead_id: int) -> str:
+    with unit_of_work(url) as s:
+        return str(s.scalar(select(Lead.stage).where(Lead.id == lead_id)))
 
 
 def change_model(url: str, now: datetime) -> int:

@@ -28,6 +28,7 @@ from pheu.score.bulk import Bools, Column, EventBatch, Floats, Ints, LeadTable
 from pheu.score.facts import FieldValue
 from pheu.score.model import LEAD_FIELDS
 from pheu.services import scoring_events, scoring_leads_pg
+from pheu.services.scoring_events import joined_numbers
 from pheu.services.scoring_facts import Needs, needs, one_of
 from pheu.store import Channel, Consent
 
@@ -263,11 +264,11 @@ def _leads_sqlite_whole(
         row = cursor.execute(numbers_sql, (lo, lo + WHOLE_RANGE)).fetchone()
         if row[0]:
             parts.append(
-                [_parsed(text, float) if j in (2, 3) else _parsed(text, int) for j, text in enumerate(row)]
+                [joined_numbers(text, np.float64 if j in (2, 3) else np.int64) for j, text in enumerate(row)]
             )
         for *values, joined in cursor.execute(groups_sql, (lo, lo + WHOLE_RANGE)):
             combos.append(tuple(values))
-            member_parts.append(_parsed(joined, int))
+            member_parts.append(joined_numbers(joined))
     cursor.close()
     columns = [np.concatenate([p[j] for p in parts]) if parts else np.zeros(0) for j in range(6)]
     order = np.argsort(columns[0], kind="stable")
@@ -286,11 +287,6 @@ def _leads_sqlite_whole(
     members = np.concatenate(member_parts) if member_parts else np.zeros(0, np.int64)
     sales, stages, table = _from_groups(session, wanted, None, lead_ids, combos, members, sizes)
     return lead_ids, sales, stages, table, stored
-
-
-def _parsed(joined: str, kind: type) -> NDArray[Any]:
-    """Numbers joined by commas, as ``group_concat`` gives them."""
-    return np.fromstring(joined, dtype=np.float64 if kind is float else np.int64, sep=",")
 
 
 def _leads_sqlite(

@@ -29,6 +29,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 import numpy as np
+from numpy.typing import NDArray
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
@@ -342,13 +343,18 @@ def _sqlite_plain_whole(cursor: Any, types: list[str], stamp: str) -> list[Group
     for lo in range(int(low or 0), int(high or -1) + 1, WHOLE_RANGE):
         leads, codes, seconds = cursor.execute(sql, (stamp, lo, lo + WHOLE_RANGE)).fetchone()
         if leads:
-            parts.append(np.stack([_numbers(leads), _numbers(codes), _numbers(seconds)], axis=1))
+            parts.append(
+                np.stack([joined_numbers(leads), joined_numbers(codes), joined_numbers(seconds)], axis=1)
+            )
     flat = np.concatenate(parts) if parts else np.zeros((0, 3), np.int64)
     return _by_type(flat, types)
 
 
-def _numbers(joined: str) -> Ints:
-    return np.fromstring(joined, dtype=np.int64, sep=",")
+def joined_numbers(joined: str | None, dtype: type = np.int64) -> NDArray[Any]:
+    """Numbers joined by commas, as SQLite's ``group_concat`` gives them (``None``: no row), parsed whole."""
+    if not joined:
+        return np.zeros(0, dtype)
+    return np.fromstring(joined, dtype=dtype, sep=",")
 
 
 def _sqlite_properties(cursor: Any, stamp: str, where: str, args: list[int]) -> list[Group]:

@@ -39,6 +39,7 @@ from pheu.score.facts import FieldValue
 from pheu.score.model import LEAD_FIELDS, BehaviourRule
 from pheu.score.past_leads import CONDITION_FIELDS, PastLeads
 from pheu.score.replay import EventProperties, History
+from pheu.services.scoring_events import joined_numbers
 from pheu.store import Channel, StageChange
 
 ROWS: Final = 100_000
@@ -296,12 +297,14 @@ def _sqlite_events(session: Session, wanted: Wants, end: datetime) -> RawEvents:
         args = (stamp, lo, lo + ID_RANGE)
         if plain:
             for leads, codes, times in cursor.execute(plain_sql, args):
-                parts.append((_numbers(leads), _numbers(codes), _numbers(times), 0))
+                parts.append((joined_numbers(leads), joined_numbers(codes), joined_numbers(times), 0))
         if wanted.keys:
             for kind, text, leads, times in cursor.execute(property_sql, args):
                 found = properties.setdefault(_key_texts(text, wanted.keys[kind], keys), len(properties))
-                lead = _numbers(leads)
-                parts.append((lead, np.full(len(lead), wanted.types.index(kind)), _numbers(times), found))
+                lead = joined_numbers(leads)
+                parts.append(
+                    (lead, np.full(len(lead), wanted.types.index(kind)), joined_numbers(times), found)
+                )
     cursor.close()
     sizes = [len(lead) for lead, *_ in parts]
     return RawEvents(
@@ -311,13 +314,6 @@ def _sqlite_events(session: Session, wanted: Wants, end: datetime) -> RawEvents:
         np.repeat(np.array([p[3] for p in parts], np.int64), sizes),
         list(properties),
     )
-
-
-def _numbers(joined: str | None) -> Ints:
-    """Integers joined by commas, as ``group_concat`` gives them (``None``: no row)."""
-    if not joined:
-        return np.zeros(0, np.int64)
-    return np.fromstring(joined, dtype=np.int64, sep=",")
 
 
 def _key_texts(text: str | None, read: Sequence[str], keys: Sequence[str]) -> tuple[str | None, ...]:
