@@ -162,7 +162,9 @@ def build_report(
 
     ``concurrent=True`` measures the previous period at the same time on a second connection, which halves
     the wait on a machine with two cores or more; only for a session holding no uncommitted writes (the
-    second connection cannot see them). Raises ``Invalid`` naming the known channels when a channel code is
+    second connection cannot see them). PostgreSQL only: on SQLite the work is the interpreter's own (rows
+    counted in numpy), two threads take turns on its lock, and at a million leads the report took 1.16 s at
+    p95 that way against 0.74 s one period after the other. Raises ``Invalid`` naming the known channels when a channel code is
     unknown.
     """
     zone = zone or report_zone()
@@ -173,7 +175,8 @@ def build_report(
         raise Invalid(f"Unknown channel {', '.join(unknown)}. Known channels: {known}.", field="channel")
     previous_args = (filters, filters.period.previous(), as_of - filters.period.length, zone, channels)
     bind = session.get_bind()
-    if concurrent and isinstance(bind, Engine):  # a session on one connection has nothing to share
+    # A session on one connection has nothing to share.
+    if concurrent and isinstance(bind, Engine) and bind.dialect.name == "postgresql":
         with ThreadPoolExecutor(max_workers=1) as pool:
             later = pool.submit(_figures_apart, bind, *previous_args)
             current = _figures(session, filters, filters.period, as_of, zone, channels)
