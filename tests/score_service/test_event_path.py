@@ -22,7 +22,7 @@ from pheu.services.leads import get_lead
 from pheu.services.schemas import EventIn
 from pheu.services.scoring_facts import lead_facts, lead_inputs
 from pheu.services.scoring_lead import score_lead, whole_points
-from pheu.store import Event, Lead
+from pheu.store import AuditEntry, Event, Lead, StageChange
 from tests.conftest import NOW
 from tests.factories import add_channels, add_lead, add_user
 from tests.handoff.helpers import build_floor
@@ -247,3 +247,32 @@ def test_the_callers_session_stays_consistent(db_url: str, admin: Principal) -> 
     assert (after["score"], after["score_fit"]) == (30, 20)
     with unit_of_work(db_url) as s:
         assert s.get_one(Event, event.id).type == "form_submit"
+
+
+def test_a_move_the_model_makes_on_an_event_writes_the_move_the_audit_and_the_first_entry(
+    db_url: str, admin: Principal
+) -> None:
+    """The model's move is written with Core (``stages.move_by_model``): the lead's stage, the move signed
+    by the model, the audit entry and the first-entry moment are all there, and a lead entity the caller's
+    session holds shows the new stage."""
+    lead_id = director(db_url, admin)
+    touch(db_url, admin, lead_id, "form_submit", NOW - timedelta(hours=5))
+    touch(db_url, admin, lead_id, "pricing_page_view", NOW - timedelta(hours=4))
+    with unit_of_work(db_url) as s:
+        held = get_lead(s, admin, lead_id)
+        assert held.stage == "iql"
+        add_event(s, admin, lead_id, EventIn(type="reply", occurred_at=NOW - timedelta(hours=3)), NOW)
+        assert held.stage == "mql"
+        assert held.reached_mql_at == NOW
+    with unit_of_work(db_url) as s:
+        [move] = s.scalars(
+            select(StageChange).where(StageChange.lead_id == lead_id, StageChange.to_stage == "mql")
+        )
+        assert (move.from_stage, move.actor_type, move.actor_label) == ("iql", "model", "model mac-dinh v1")
+        assert move.at == NOW and move.reason
+        entries = s.scalars(
+            select(AuditEntry).where(AuditEntry.entity == "lead", AuditEntry.entity_id == str(lead_id))
+        ).all()
+        assert [e.changes["stage"] for e in entries if e.action == "move_stage"] == [["iql", "mql"]]
+        lead = s.get_one(Lead, lead_id)
+        assert (lead.stage, lead.stage_changed_at, lead.reached_mql_at) == ("mql", NOW, NOW)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from pheu.auth.roles import Principal
 from pheu.store import AuditEntry
+from pheu.store.bulk import table_of
 
 
 def record(
@@ -31,6 +33,31 @@ def record(
             entity=entity,
             entity_id=str(entity_id),
             changes=_jsonable(changes or {}),
+        )
+    )
+
+
+def write_now(
+    session: Session,
+    *,
+    at: datetime,
+    actor_label: str,
+    action: str,
+    entity: str,
+    entity_id: int | str,
+    changes: dict[str, Any],
+) -> None:
+    """``record`` for a system actor, written at once with Core: a path that writes everything else with
+    Core (the scoring model's stage moves) would otherwise pay for an ORM flush of this one row."""
+    session.execute(
+        insert(table_of(AuditEntry)).values(
+            at=at,
+            actor_user_id=None,
+            actor_label=actor_label,
+            action=action,
+            entity=entity,
+            entity_id=str(entity_id),
+            changes=_jsonable(changes),
         )
     )
 

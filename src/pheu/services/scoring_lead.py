@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -26,7 +26,7 @@ from pheu.score.stages import next_gaps
 from pheu.services.leads import get_lead
 from pheu.services.scoring_bant import opportunity_gaps
 from pheu.services.scoring_facts import last_manual_move, lead_facts, lead_inputs, model_actor
-from pheu.services.stages import move_stage
+from pheu.services.stages import move_by_model, move_stage
 from pheu.store import Lead, StageChange
 from pheu.store.leads import LEAD_SCORES
 from pheu.store.scoring import SCORE_BEHAVIOUR, SCORE_FIT, SCORE_MODEL_ID, SCORED_AT, TEMPERATURE
@@ -103,16 +103,19 @@ def move_if_proposed(
     now: datetime,
 ) -> StageChange | None:
     """``propose_and_move`` for a lead read as plain columns, with its last manual move read alongside: the
-    proposal is checked on those values, and only a move (rare) loads the lead as an entity for
-    ``move_stage`` — without its relationships, which a move does not read."""
+    proposal is checked on those values, and a move is written with Core (``stages.move_by_model``)."""
     proposal = next_stage(model, facts, result, Stage(stage), last_manual_move_at, now)
     if proposal is None:
         return None
-    lead = session.get(Lead, lead_id, options=[lazyload("*")])
-    if lead is None:  # read a moment ago in this transaction; only a concurrent delete gets here
-        return None
-    return move_stage(
-        session, None, lead, proposal.target, reason=proposal.reason_vi, now=now, actor=model_actor(model)
+    return move_by_model(
+        session,
+        lead_id,
+        facts.kind,
+        Stage(stage),
+        proposal.target,
+        reason=proposal.reason_vi,
+        now=now,
+        actor=model_actor(model),
     )
 
 
