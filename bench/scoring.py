@@ -259,6 +259,7 @@ def bench_rescore(
     reuse: bool,
     seed_only: bool,
     name: str = "pheu_bench_scoring",
+    events_only: int | None = None,
 ) -> dict[str, Any]:
     end = datetime.now(UTC).replace(microsecond=0)
     seeded = 0.0
@@ -268,6 +269,8 @@ def bench_rescore(
             if kind == "sqlite"
             else make_url(PG_ADMIN).set(database=name).render_as_string(hide_password=False)
         )
+        if events_only is not None:  # no rescore: the per-event figure alone, on a settled database
+            return {"per_event": per_event(url, n_touches, n_leads, seed_=events_only)}
         version = change_model(url, end)
         print(f"[{kind}] reusing the seeded database; activated version {version}", flush=True)
     else:
@@ -343,6 +346,12 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="time again on an already seeded database")
     parser.add_argument("--seed-only", action="store_true", help="seed and score with v1, then stop")
     parser.add_argument(
+        "--events-only",
+        type=int,
+        metavar="SEED",
+        help="with --reuse: time only the per-event path (its random choices drawn from SEED)",
+    )
+    parser.add_argument(
         "--name",
         default="pheu_bench_scoring",
         help="the PostgreSQL database (and SQLite file) to seed or reuse; another name leaves a seeded one alone",
@@ -363,6 +372,7 @@ def main() -> None:
                     reuse=args.reuse,
                     seed_only=args.seed_only,
                     name=args.name,
+                    events_only=args.events_only,
                 )
             if args.backtest_leads:
                 results[f"{kind}_backtest"] = bench_backtest(kind, args.backtest_leads, Path(tmp))
