@@ -6,8 +6,8 @@ fit columns, channel code, flags and consents, the active model's row, its last 
 event already stored under the delivery's (source, external_id); on PostgreSQL it also brings the lead's
 stored events, as arrays, so the whole read is one round trip. SQLite has no arrays and no round trips (it
 runs in-process), so it reads the events with a second plain query on ``ix_events_lead_occurred``. The new
-event is scored with the stored ones, so nothing is read back after the INSERT. Only a stage move, which few events cause, loads
-the lead as an entity, for ``stages.move_stage``.
+event is scored with the stored ones, so nothing is read back after the INSERT. A stage move, which a few
+percent of events cause, is written with Core too (``stages.move_by_model``).
 
 The active model is read with the lead every time rather than cached: the join costs no extra round trip,
 and a model activated in another process is seen by the very next event. Its parse is cached
