@@ -81,17 +81,21 @@ def import_(
     rescore: Annotated[bool, typer.Option("--rescore/--no-rescore", help="Rescore after activating")] = True,
     json_output: Json = False,
     db_url: DbUrl = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="vi or en for the problems (default: PHEU_DEFAULT_LOCALE)")
+    ] = None,
 ) -> None:
     """Store a model version from YAML; every problem is listed with its rule and setting."""
     from pheu.services import scoring_bulk
     from pheu.services.errors import ServiceError
 
+    language = _language(lang)
     try:
         result = scoring_bulk.import_and_activate(
             _url(db_url), None, _read(file), _now(), activate_it=activate, rescore_leads=rescore
         )
     except ServiceError as exc:
-        raise _fail(_problems(exc)) from exc
+        raise _fail(_problems(exc, language)) from exc
     summary = result.rescore.as_json() if result.rescore else None
     if json_output:
         print(
@@ -107,11 +111,25 @@ def import_(
         )
 
 
-def _problems(exc: Any) -> str:
+def _language(asked: str | None) -> str:
+    """Vietnamese unless English is asked for, here or as the deployment's default."""
+    return "en" if (asked or get_settings().default_locale) == "en" else "vi"
+
+
+def _problems(exc: Any, lang: str) -> str:
+    """The model's problems, each as one sentence in ``lang`` (where, the setting, what is wrong, what would
+    be accepted)."""
     problems = getattr(exc, "problems", None)
     if not problems:
         return str(exc.message)
-    return f"the model has {len(problems)} problem(s):\n" + "\n".join(f"  - {p}" for p in problems)
+    head = (
+        f"mô hình có {len(problems)} lỗi:" if lang == "vi" else f"the model has {len(problems)} problem(s):"
+    )
+    return head + "\n" + "\n".join(f"  - {_line(p, lang)}" for p in problems)
+
+
+def _line(problem: Any, lang: str) -> str:
+    return problem.line(lang) if hasattr(problem, "line") else str(problem)
 
 
 @scoring_app.command("list")
@@ -159,6 +177,9 @@ def backtest(
     model: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True, help="Candidate YAML")],
     json_output: Json = False,
     db_url: DbUrl = None,
+    lang: Annotated[
+        str | None, typer.Option("--lang", help="vi or en for the problems (default: PHEU_DEFAULT_LOCALE)")
+    ] = None,
 ) -> None:
     """Replay every lead's history with a candidate model, side by side with the active one."""
     from pheu.services import scoring_backtest
@@ -168,7 +189,7 @@ def backtest(
         with err.status("Replaying history…", spinner="dots") if not json_output else nullcontext():
             report = scoring_backtest.backtest(_url(db_url), _read(model), _now())
     except ServiceError as exc:
-        raise _fail(_problems(exc)) from exc
+        raise _fail(_problems(exc, _language(lang))) from exc
     result = report.as_json()
     if json_output:
         print(json.dumps(result, ensure_ascii=False))

@@ -35,10 +35,19 @@ def test_export_edit_import_and_activate(db_url: str, tmp_path: Path) -> None:
 def test_import_lists_every_problem(db_url: str, tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("name: x\nversion: 1\nfit_rules:\n  - id: Sai Id\n", encoding="utf-8")
-    result = runner.invoke(app, ["scoring", "import", str(bad), "--db-url", db_url])
+    result = runner.invoke(app, ["scoring", "import", str(bad), "--db-url", db_url, "--lang", "en"])
     assert result.exit_code == 1
     assert "problem(s)" in result.output
     assert "fit rule 'Sai Id'" in result.output
+
+
+def test_import_lists_the_problems_in_vietnamese_by_default(db_url: str, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: x\nversion: 1\nfit_rules:\n  - id: Sai Id\n", encoding="utf-8")
+    result = runner.invoke(app, ["scoring", "import", str(bad), "--db-url", db_url])
+    assert result.exit_code == 1
+    assert "lỗi" in result.output and "Chấp nhận" in result.output
+    assert "problem(s)" not in result.output and "Accepted" not in result.output
 
 
 def test_rescore_json_reports_leads_and_seconds(db_url: str) -> None:
