@@ -280,22 +280,22 @@ def _sqlite_reads(
     if plain and in_order:
         groups += _sqlite_plain_whole(cursor, plain, stamp)
     elif plain:
-        groups += _sqlite_plain(cursor, plain, stamp, f"{scan}type IN ({_in(plain)}){where}", args)
+        groups += _sqlite_plain(cursor, plain, stamp, f"{scan}type IN ({sql_list(plain)}){where}", args)
     if wanted.property_types:
         types = sorted(wanted.property_types)
-        groups += _sqlite_properties(cursor, stamp, f"{scan}type IN ({_in(types)}){where}", args)
+        groups += _sqlite_properties(cursor, stamp, f"{scan}type IN ({sql_list(types)}){where}", args)
     return groups
 
 
 # Whole seconds, rounded down (times are after 1970): unixepoch() where SQLite has it (3.38+), twice as fast.
-_SECONDS: Final = (
+SECONDS: Final = (
     "unixepoch(occurred_at)"
     if sqlite3.sqlite_version_info >= (3, 38)
     else "CAST(strftime('%s', occurred_at) AS INTEGER)"
 )
 
 
-def _in(types: Sequence[str]) -> str:
+def sql_list(types: Sequence[str]) -> str:
     """Types are model ids (``[a-z0-9_-]`` only, checked when the model was built): safe as literals."""
     return ", ".join(f"'{t}'" for t in types)
 
@@ -303,7 +303,7 @@ def _in(types: Sequence[str]) -> str:
 def _sqlite_plain(cursor: Any, types: list[str], stamp: str, where: str, args: list[int]) -> list[Group]:
     case = " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(types))
     cursor.execute(
-        f"SELECT lead_id, CASE type {case} END, {_SECONDS} FROM events "  # noqa: S608
+        f"SELECT lead_id, CASE type {case} END, {SECONDS} FROM events "  # noqa: S608
         f"WHERE +occurred_at <= ? AND {where}",
         (stamp, *args),
     )
@@ -335,8 +335,8 @@ def _sqlite_plain_whole(cursor: Any, types: list[str], stamp: str) -> list[Group
     rescore on SQLite)."""
     case = " ".join(f"WHEN '{t}' THEN {i}" for i, t in enumerate(types))
     sql = (
-        f"SELECT group_concat(lead_id), group_concat(CASE type {case} END), group_concat({_SECONDS}) "  # noqa: S608
-        f"FROM events WHERE +occurred_at <= ? AND id >= ? AND id < ? AND +type IN ({_in(types)})"
+        f"SELECT group_concat(lead_id), group_concat(CASE type {case} END), group_concat({SECONDS}) "  # noqa: S608
+        f"FROM events WHERE +occurred_at <= ? AND id >= ? AND id < ? AND +type IN ({sql_list(types)})"
     )
     low, high = cursor.execute("SELECT min(id), max(id) FROM events").fetchone()
     parts: list[Ints] = []
@@ -359,7 +359,7 @@ def joined_numbers(joined: str | None, dtype: type = np.int64) -> NDArray[Any]:
 
 def _sqlite_properties(cursor: Any, stamp: str, where: str, args: list[int]) -> list[Group]:
     cursor.execute(
-        f"SELECT type, properties, lead_id, {_SECONDS} FROM events "  # noqa: S608
+        f"SELECT type, properties, lead_id, {SECONDS} FROM events "  # noqa: S608
         f"WHERE +occurred_at <= ? AND {where}",
         (stamp, *args),
     )

@@ -19,7 +19,6 @@ history the leads' facts give).
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -39,7 +38,8 @@ from pheu.score.facts import FieldValue
 from pheu.score.model import LEAD_FIELDS, BehaviourRule
 from pheu.score.past_leads import CONDITION_FIELDS, PastLeads
 from pheu.score.replay import EventProperties, History
-from pheu.services.scoring_events import joined_numbers
+from pheu.services.scoring_arrays import positions
+from pheu.services.scoring_events import SECONDS, joined_numbers, sql_list
 from pheu.store import Channel, StageChange
 
 ROWS: Final = 100_000
@@ -130,22 +130,6 @@ def read_history(session: Session, models: Sequence[ScoringModel], end: datetime
         events.property_code[known].astype(np.int32), [_props(keys, p) for p in events.properties]
     )
     return History(PastLeads(sales, table), batch, _customer_at(session, ids), end, props)
-
-
-def positions(ids: Ints, wanted: Ints) -> tuple[Ints, NDArray[np.bool_]]:
-    """Where each of ``wanted`` is in the sorted ``ids``, and whether it is there at all (a lookup table
-    when the ids are dense, a binary search otherwise)."""
-    if not len(ids):
-        return np.zeros(len(wanted), np.int64), np.zeros(len(wanted), np.bool_)
-    low, span = int(ids[0]), int(ids[-1]) - int(ids[0]) + 1
-    if span <= 4 * len(ids) + 1024:
-        lookup = np.full(span, -1, np.int64)
-        lookup[ids - low] = np.arange(len(ids))
-        inside = (wanted >= low) & (wanted < low + span)
-        found = np.where(inside, lookup[np.clip(wanted - low, 0, span - 1)], -1)
-        return np.maximum(found, 0), found >= 0
-    index = np.minimum(np.searchsorted(ids, wanted), len(ids) - 1)
-    return index, ids[index] == wanted
 
 
 def _customer_at(session: Session, ids: Ints) -> list[datetime | None]:
@@ -258,35 +242,22 @@ def _sqlite_leads(session: Session, wanted: Wants) -> tuple[Ints, dict[str, RawC
     return ids, columns
 
 
-# Whole seconds, rounded down (times are after 1970): unixepoch() where SQLite has it (3.38+), twice as fast.
-_SECONDS: Final = (
-    "unixepoch(occurred_at)"
-    if sqlite3.sqlite_version_info >= (3, 38)
-    else "CAST(strftime('%s', occurred_at) AS INTEGER)"
-)
-
-
-def _in(types: Sequence[str]) -> str:
-    """Types are model ids (``[a-z0-9_-]`` only, checked when the model was built): safe as literals."""
-    return ", ".join(f"'{t}'" for t in types)
-
-
 def _sqlite_events(session: Session, wanted: Wants, end: datetime) -> RawEvents:
     """Events in storage order, in ranges of ids ('+' keeps SQLite off the (type, time) index, whose order
     would make it jump around the table for every row). SQLite joins each column of numbers into one text
     (``group_concat``) that numpy parses whole, so that no event becomes a Python object: the plain types all
     together, the types with property conditions per type and properties text, each text decoded once."""
     stamp = end.astimezone(UTC).replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
-    code = f"CASE type {' '.join(f'WHEN {_in([t])} THEN {i}' for i, t in enumerate(wanted.types))} END"
+    code = f"CASE type {' '.join(f'WHEN {sql_list([t])} THEN {i}' for i, t in enumerate(wanted.types))} END"
     where = "WHERE +occurred_at <= ? AND id >= ? AND id < ? AND +type IN"
     plain = [t for t in wanted.types if t not in wanted.keys]
     plain_sql = (
-        f"SELECT group_concat(lead_id), group_concat({code}), group_concat({_SECONDS}) "  # noqa: S608 - ours
-        f"FROM events {where} ({_in(plain)})"
+        f"SELECT group_concat(lead_id), group_concat({code}), group_concat({SECONDS}) "  # noqa: S608 - ours
+        f"FROM events {where} ({sql_list(plain)})"
     )
     property_sql = (
-        f"SELECT type, properties, group_concat(lead_id), group_concat({_SECONDS}) "  # noqa: S608 - ours
-        f"FROM events {where} ({_in(list(wanted.keys))}) GROUP BY type, properties"
+        f"SELECT type, properties, group_concat(lead_id), group_concat({SECONDS}) "  # noqa: S608 - ours
+        f"FROM events {where} ({sql_list(list(wanted.keys))}) GROUP BY type, properties"
     )
     keys = property_keys(wanted)
     properties: dict[tuple[str | None, ...], int] = {(None,) * len(keys): 0}

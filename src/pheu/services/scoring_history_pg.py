@@ -17,8 +17,8 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from pheu.score.bulk import Ints
-from pheu.score.model import LEAD_FIELDS
 from pheu.services.scoring_history import RawColumn, RawEvents, Wants, coded, granted, property_keys
+from pheu.services.scoring_leads_pg import field_sql, tune_for_scans
 
 ID_RANGE: Final = 2_000_000
 PG_EPOCH: Final = 946_684_800  # 2000-01-01, where PostgreSQL's binary timestamps count from
@@ -30,38 +30,16 @@ def _driver(session: Session) -> Any:
     return session.connection().connection.driver_connection
 
 
-def _tune(driver: Any) -> None:
-    """For this transaction: aggregate by hashing in memory (sorting by text columns is what costs), and no
-    JIT compilation, which one-pass queries never earn back."""
-    with driver.cursor() as cursor:
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("SET LOCAL jit = off")
-
-
-def _expr(name: str, wanted: Wants) -> str:
-    """The SQL for one field; names come from the models' known fields, never from input."""
-    if name in ("flags", "interests"):
-        return f"CAST({name} AS TEXT)"
-    if name == "email_domain":
-        return "CASE WHEN strpos(email, '@') > 0 THEN reverse(split_part(reverse(email), '@', 1)) END"
-    if name == "channel":
-        return "channel_id"
-    if name in wanted.presence_only:
-        return f"CASE WHEN {name} ~ '[0-9A-Za-z]' THEN 'x' ELSE {name} END"
-    assert name in LEAD_FIELDS or name == "kind"
-    return name
-
-
 def leads(session: Session, wanted: Wants) -> tuple[Ints, dict[str, RawColumn]]:
     """Every lead id (ascending) and the wanted fields, each coded per distinct value. Plain rows: grouping
     each field in the database (``GROUPING SETS``) is no faster at 100,000 leads, and its plan turns to
     sorting as soon as a field looks as if it had many distinct values."""
     driver = _driver(session)
-    _tune(driver)
+    tune_for_scans(driver)
     fields = [f for f in wanted.fields if f != "consents"]
     with driver.cursor(binary=True) as cursor:
-        cursor.execute(f"SELECT id, {', '.join(_expr(f, wanted) for f in fields)} FROM leads")  # noqa: S608
+        selected = ", ".join(field_sql(f, wanted.presence_only) for f in fields)
+        cursor.execute(f"SELECT id, {selected} FROM leads")  # noqa: S608 - known field names
         values = list(zip(*cursor.fetchall(), strict=True)) or [() for _ in range(1 + len(fields))]
     ids = np.array(values[0], np.int64)
     order = np.argsort(ids, kind="stable")

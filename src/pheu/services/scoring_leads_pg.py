@@ -54,7 +54,7 @@ _NUMBERS: Final = (
 STAGE_AND_KIND: Final = (_case("stage", STAGES), "kind = 'sales'")
 
 
-def _expr(name: str, presence_only: frozenset[str]) -> str:
+def field_sql(name: str, presence_only: frozenset[str]) -> str:
     """The SQL for one fit column; names come from the model's known fields, never from input."""
     if name in ("flags", "interests"):
         return f"CAST({name} AS TEXT)"
@@ -107,7 +107,7 @@ def fit_groups(
 ) -> tuple[list[tuple[Any, ...]], Ints, Ints]:
     """The distinct combinations of stage, kind and the fit columns (``STAGE_AND_KIND`` first), then the lead
     ids holding each (concatenated) and how many there are per combination."""
-    exprs = [*STAGE_AND_KIND, *(_expr(f, wanted.presence_only) for f in wanted.fields)]
+    exprs = [*STAGE_AND_KIND, *(field_sql(f, wanted.presence_only) for f in wanted.fields)]
     keys = ", ".join(str(i + 1) for i in range(len(exprs)))
     sql = (
         f"SELECT {', '.join(exprs)}, string_agg(int8send(id), CAST('' AS bytea)) "  # noqa: S608 - known fields

@@ -21,6 +21,54 @@ from pheu.store.bulk import table_of
 from pheu.store.leads import LEADS, REACHED_COLUMNS
 
 
+def _planned(
+    kind: lifecycle.LeadKind,
+    stage: lifecycle.Stage,
+    target: lifecycle.Stage,
+    *,
+    now: datetime,
+    actor: lifecycle.Actor,
+    reason: str,
+) -> lifecycle.StageMove:
+    """The lifecycle's move, or ``Invalid`` with its explanation (code ``illegal_move:<why>``)."""
+    try:
+        return lifecycle.plan_move(kind, stage, target, at=now, actor=actor, reason=reason)
+    except lifecycle.IllegalMove as exc:
+        raise Invalid(exc.message, code=f"illegal_move:{exc.code}", field="stage") from exc
+
+
+def _lead_values(move: lifecycle.StageMove, now: datetime) -> dict[str, Any]:
+    """What a move changes on the lead: its stage and when, and the reason of a side exit (cleared when the
+    lead is open again)."""
+    values: dict[str, Any] = {"stage": move.to_stage.value, "stage_changed_at": now, "updated_at": now}
+    if move.to_stage in lifecycle.REASON_REQUIRED:
+        values["lost_reason"] = move.reason
+    elif lifecycle.is_open(move.to_stage):
+        values["lost_reason"] = None
+    return values
+
+
+def _move_row(lead_id: int, move: lifecycle.StageMove) -> dict[str, Any]:
+    """The ``stage_changes`` row of a move."""
+    return {
+        "lead_id": lead_id,
+        "from_stage": move.from_stage.value if move.from_stage else None,
+        "to_stage": move.to_stage.value,
+        "at": move.at,
+        "actor_type": move.actor.type.value,
+        "actor_user_id": move.actor.user_id,
+        "actor_label": move.actor.label,
+        "reason": move.reason,
+    }
+
+
+def _audited(move: lifecycle.StageMove) -> dict[str, Any]:
+    return {
+        "stage": [move.from_stage.value if move.from_stage else None, move.to_stage.value],
+        "reason": move.reason,
+    }
+
+
 def move_stage(
     session: Session,
     principal: Principal | None,
@@ -41,37 +89,20 @@ def move_stage(
         else:
             lead = get_lead(session, principal, lead)
     actor = actor or _actor(principal)
-    try:
-        move = lifecycle.plan_move(
-            lifecycle.LeadKind(lead.kind),
-            lifecycle.Stage(lead.stage),
-            target,
-            at=now,
-            actor=actor,
-            reason=reason,
-        )
-    except lifecycle.IllegalMove as exc:
-        raise Invalid(exc.message, code=f"illegal_move:{exc.code}", field="stage") from exc
+    move = _planned(
+        lifecycle.LeadKind(lead.kind),
+        lifecycle.Stage(lead.stage),
+        target,
+        now=now,
+        actor=actor,
+        reason=reason,
+    )
     if move.to_stage is lifecycle.Stage.OPPORTUNITY:  # the team's BANT bar, whoever asks for the move
         scoring_bant.require_opportunity_ready(session, lead, now)
-    change = StageChange(
-        lead_id=lead.id,
-        from_stage=move.from_stage.value if move.from_stage else None,
-        to_stage=move.to_stage.value,
-        at=move.at,
-        actor_type=move.actor.type.value,
-        actor_user_id=move.actor.user_id,
-        actor_label=move.actor.label,
-        reason=move.reason,
-    )
+    change = StageChange(**_move_row(lead.id, move))
     session.add(change)
-    lead.stage = move.to_stage.value
-    lead.stage_changed_at = now
-    lead.updated_at = now
-    if move.to_stage in lifecycle.REASON_REQUIRED:
-        lead.lost_reason = move.reason
-    elif lifecycle.is_open(move.to_stage):
-        lead.lost_reason = None
+    for name, value in _lead_values(move, now).items():
+        setattr(lead, name, value)
     audit.record(
         session,
         at=now,
@@ -80,7 +111,7 @@ def move_stage(
         action="move_stage",
         entity="lead",
         entity_id=lead.id,
-        changes={"stage": [change.from_stage, change.to_stage], "reason": move.reason},
+        changes=_audited(move),
     )
     session.flush()
     if lead.owner_id is None:
@@ -104,15 +135,8 @@ def move_by_model(
     lead as an entity. A model move happens on a few percent of all events, and the entity path cost most
     of such an event's time. ``None`` when the lead left ``from_stage`` meanwhile. The returned move is not
     attached to the session (its row is already written)."""
-    try:
-        move = lifecycle.plan_move(kind, from_stage, target, at=now, actor=actor, reason=reason)
-    except lifecycle.IllegalMove as exc:
-        raise Invalid(exc.message, code=f"illegal_move:{exc.code}", field="stage") from exc
-    values: dict[str, Any] = {"stage": move.to_stage.value, "stage_changed_at": now, "updated_at": now}
-    if move.to_stage in lifecycle.REASON_REQUIRED:
-        values["lost_reason"] = move.reason
-    elif lifecycle.is_open(move.to_stage):
-        values["lost_reason"] = None
+    move = _planned(kind, from_stage, target, now=now, actor=actor, reason=reason)
+    values = _lead_values(move, now)
     stmt = (
         update(LEADS)
         .where(LEADS.c.id == lead_id, LEADS.c.stage == from_stage.value)
@@ -122,16 +146,7 @@ def move_by_model(
     moved = session.execute(stmt).first()
     if moved is None:
         return None
-    row = {
-        "lead_id": lead_id,
-        "from_stage": from_stage.value,
-        "to_stage": move.to_stage.value,
-        "at": move.at,
-        "actor_type": move.actor.type.value,
-        "actor_user_id": move.actor.user_id,
-        "actor_label": move.actor.label,
-        "reason": move.reason,
-    }
+    row = _move_row(lead_id, move)
     change_id = session.execute(insert(_MOVES).values(row).returning(_MOVES.c.id)).scalar_one()
     _held_lead_moved(session, lead_id, values)
     audit.write_now(
@@ -141,7 +156,7 @@ def move_by_model(
         action="move_stage",
         entity="lead",
         entity_id=lead_id,
-        changes={"stage": [from_stage.value, move.to_stage.value], "reason": move.reason},
+        changes=_audited(move),
     )
     if moved.owner_id is None:
         assignment.hand_off(session, [lead_id], now)
