@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Exists, exists, func, select
 from sqlalchemy.orm import Session
 
 from pheu import lifecycle
@@ -54,11 +54,16 @@ def ready_stages(config: HandoffConfig) -> tuple[str, ...]:
     return tuple(funnel[funnel.index(config.handoff_stage) :])
 
 
-def hand_off(session: Session, lead_ids: Iterable[int], now: datetime) -> AssignSummary:
+def hand_off(
+    session: Session, lead_ids: Iterable[int], now: datetime, *, rules_active: bool | None = None
+) -> AssignSummary:
     """Assign those of ``lead_ids`` that are ready and were never assigned. Cheap when nothing is ready:
-    one query, and none at all when no rule is active."""
+    one query, and none at all when no rule is active. ``rules_active``: whether any rule is active, when
+    the caller read it already (``has_active_rules``, inside a statement of its own)."""
     ids = sorted(set(lead_ids))
-    if not ids or not _has_rules(session):
+    if rules_active is None:
+        rules_active = bool(ids) and _has_rules(session)
+    if not ids or not rules_active:
         return AssignSummary()
     config = handoff_settings.load(session)
     session.flush()
@@ -141,9 +146,12 @@ def assign_leads(
 
 
 def _has_rules(session: Session) -> bool:
-    return (
-        session.scalar(select(AssignmentRule.id).where(AssignmentRule.active.is_(True)).limit(1)) is not None
-    )
+    return bool(session.scalar(select(has_active_rules())))
+
+
+def has_active_rules() -> Exists:
+    """Whether any assignment rule is active: with none, a hand-off has nothing to do."""
+    return exists().where(AssignmentRule.active.is_(True))
 
 
 def lead_language(country: str | None) -> str:

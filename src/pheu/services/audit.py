@@ -51,15 +51,38 @@ def write_now(
     Core (the scoring model's stage moves) would otherwise pay for an ORM flush of this one row."""
     session.execute(
         insert(table_of(AuditEntry)).values(
-            at=at,
-            actor_user_id=None,
-            actor_label=actor_label,
-            action=action,
-            entity=entity,
-            entity_id=str(entity_id),
-            changes=_jsonable(changes),
+            system_row(
+                at=at,
+                actor_label=actor_label,
+                action=action,
+                entity=entity,
+                entity_id=entity_id,
+                changes=changes,
+            )
         )
     )
+
+
+def system_row(
+    *,
+    at: datetime,
+    actor_label: str,
+    action: str,
+    entity: str,
+    entity_id: int | str,
+    changes: dict[str, Any],
+) -> dict[str, Any]:
+    """The ``audit_log`` row of a system actor's write, for a caller that writes it inside a statement of
+    its own (the model's stage move on PostgreSQL)."""
+    return {
+        "at": at,
+        "actor_user_id": None,
+        "actor_label": actor_label,
+        "action": action,
+        "entity": entity,
+        "entity_id": str(entity_id),
+        "changes": _jsonable(changes),
+    }
 
 
 def _jsonable(value: Any) -> Any:
