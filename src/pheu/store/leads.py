@@ -92,7 +92,6 @@ LEADS = Table(
     Column("updated_at", UTCDateTime, default=utcnow, nullable=False),
     Column("stage_changed_at", UTCDateTime, default=utcnow, nullable=False),
     Index("ix_leads_stage_created", "stage", "created_at"),
-    Index("ix_leads_channel_created", "channel_id", "created_at"),
     Index("ix_leads_owner_created", "owner_id", "created_at"),
     Index("ix_leads_campaign_created", "campaign_id", "created_at"),
     Index("ix_leads_created", "created_at", "id"),
