@@ -11,6 +11,7 @@ because the whole benchmark posts from one address (the default allows 10 a minu
 from __future__ import annotations
 
 import argparse
+import os
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -35,7 +36,8 @@ def bare_app() -> FastAPI:
 
 
 def form_app(db_url: str) -> FastAPI:
-    app = create_app(db_url)
+    """As ``pheu serve`` runs it: submissions are answered once stored, and a lander process lands them."""
+    app = create_app(db_url, form_landing="queued")
     app.state.form_rate_limiter = SlidingWindowLimiter(limit=BENCH_RATE_LIMIT)
     return app
 
@@ -48,7 +50,7 @@ def main() -> None:
     args = parser.parse_args()
     app = form_app(args.db_url) if args.app == "form" else bare_app()
     # log_level "warning" also silences the per-request access log, for both apps alike.
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", loop=os.environ.get("BENCH_LOOP", "auto"), http=os.environ.get("BENCH_HTTP", "auto"))
 
 
 if __name__ == "__main__":

@@ -134,9 +134,10 @@ def serve(
         import os
 
         os.environ["PHEU_DATABASE_URL"] = url
+        os.environ["PHEU_FORM_LANDING"] = "queued"
         uvicorn.run("pheu.web.app:create_app", factory=True, host=host, port=port, workers=workers)
     else:
-        uvicorn.run(create_app(url), host=host, port=port)
+        uvicorn.run(create_app(url, form_landing="queued"), host=host, port=port)
 
 
 @app.command()
@@ -198,7 +199,7 @@ def demo(
 
         from pheu.web.app import create_app
 
-        uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(url, form_landing="queued"), host=host, port=port, log_level="warning")
 
 
 webhooks_app = typer.Typer(help="Ads lead webhooks (Facebook, TikTok, Zalo).", no_args_is_help=True)
@@ -232,6 +233,29 @@ def webhooks_retry(
     for result in summary.results:
         if result.status == "failed":
             console.print(f"[red]#{result.payload_id}[/] {result.error}", highlight=False)
+
+
+forms_app = typer.Typer(help="Web forms: the submissions queued by pheu serve.", no_args_is_help=True)
+app.add_typer(forms_app, name="forms")
+
+
+@forms_app.command("land")
+def forms_land(
+    retry: Annotated[
+        bool, typer.Option("--retry", help="Also try again those that failed (at most 3 tries each)")
+    ] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the counts as JSON")] = False,
+    db_url: DbUrl = None,
+) -> None:
+    """Land the form submissions still queued, oldest first. ``pheu serve`` lands them by itself within
+    moments; this is for a server that was stopped with some waiting, or to retry the failed ones."""
+    from pheu.services import form_lander
+
+    summary = form_lander.drain(_url(db_url), retry_failed=retry)
+    if json_output:
+        console.print_json(json.dumps({"landed": summary.landed, "failed": summary.failed}))
+    else:
+        console.print(f"Landed {summary.landed:,} queued form submissions; {summary.failed:,} failed.")
 
 
 @webhooks_app.command("list")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import secrets
 from functools import lru_cache
+from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -44,6 +45,9 @@ class Settings(BaseSettings):
     # The web app's background hand-off loop (retry waiting leads, escalate breaches, send mail); 0 turns it
     # off, e.g. when cron runs ``pheu handoff tick`` instead.
     handoff_tick_seconds: int = 60
+    # "queued": the web process answers a form submission once it is stored, and a lander process lands it
+    # (``pheu serve`` and ``pheu demo`` set this); "inline": landed before the answer, in the web process.
+    form_landing: Literal["inline", "queued"] = "inline"
 
 
 @lru_cache(maxsize=1)

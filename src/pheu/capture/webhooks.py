@@ -28,6 +28,7 @@ from sqlalchemy import CursorResult, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from pheu.capture import form_queue
 from pheu.capture.ads import facebook, tiktok, zalo
 from pheu.capture.ads.fetching import FetchError, LeadFetcher, LeadRef
 from pheu.capture.intake import CaptureContext, Outcome, capture_many
@@ -356,7 +357,11 @@ def process_pending(
     is skipped and a lead already landed counts as a duplicate."""
     query = (
         select(InboundPayload.id)
-        .where(InboundPayload.status.in_(("pending", "failed")), InboundPayload.attempts < max_attempts)
+        .where(
+            InboundPayload.status.in_(("pending", "failed")),
+            InboundPayload.attempts < max_attempts,
+            InboundPayload.provider != form_queue.PROVIDER,  # queued form submissions: ``form_lander``
+        )
         .order_by(InboundPayload.received_at, InboundPayload.id)
         .limit(limit)
     )
@@ -376,8 +381,13 @@ def process_pending(
 
 
 def recent_payloads(url: str, *, limit: int = 50, status: str | None = None) -> list[PayloadSummary]:
-    """The newest payloads first, optionally only those with ``status`` (pending, processed, failed)."""
-    query = select(InboundPayload).order_by(InboundPayload.received_at.desc(), InboundPayload.id.desc())
+    """The newest payloads first, optionally only those with ``status`` (pending, processed, failed). Queued
+    form submissions share the table but are not webhooks: they are left out."""
+    query = (
+        select(InboundPayload)
+        .where(InboundPayload.provider != form_queue.PROVIDER)
+        .order_by(InboundPayload.received_at.desc(), InboundPayload.id.desc())
+    )
     if status:
         query = query.where(InboundPayload.status == status)
     with unit_of_work(url) as session:

@@ -1,10 +1,19 @@
-"""Landing form submissions a batch at a time: one writer thread per web process takes every screened
-submission waiting and lands them through intake in one transaction (group commit), and a short-lived cache
-of active forms serves the screening step.
+"""Storing form submissions a batch at a time: one writer thread per web process takes every screened
+submission waiting and writes them in one transaction (group commit), and a short-lived cache of active
+forms serves the screening step.
 
 Why: a transaction per submission made threads queue on the database (and on SQLite's single writer) —
 landing 15–25 together cut server CPU per submission about fourfold (bench/README.md, "Form capture").
-Each request is still answered only after its batch has committed, so an answer means the lead is stored.
+
+Two ways to write, and each request is answered only after its batch has committed:
+
+- **inline** (the default): the batch is landed through intake in the web process, so an answer means the
+  lead is stored. Tests and embedded uses get this.
+- **queued** (``pheu serve`` and ``pheu demo``): the batch is checked with the same pure cleaning intake
+  uses (so a person still gets their field errors at once) and stored as ``inbound_payloads`` rows, and a
+  lander process (``form_lander``) lands them a moment later. An answer then means the submission is
+  stored: nothing answered is lost, whatever happens to either process. Landing costs most of a
+  submission's CPU; in a second process it runs on the other core instead of holding up answers.
 """
 
 from __future__ import annotations
@@ -18,16 +27,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Final
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from pheu.capture import form_queue
+from pheu.capture.forms import rejection_errors
 from pheu.capture.intake import load_lookups
-from pheu.capture.prepare import Lookups
+from pheu.capture.prepare import Lookups, Rejection, prepare
 from pheu.capture.record import IncomingLead
 from pheu.db import unit_of_work
 from pheu.services import forms
 from pheu.services.errors import NotFound
-from pheu.services.forms import Submitted, public_form
-from pheu.store import Form
+from pheu.services.forms import Submitted, public_form, spec_of
+from pheu.store import Form, InboundPayload
+from pheu.store.bulk import table_of
 
 # Slugs kept in the cache at most, so a flood of made-up slugs cannot grow it without bound.
 CACHED_FORMS: Final = 1000
@@ -67,6 +80,7 @@ class _Waiting:
     record: IncomingLead
     now: datetime
     answer: Future[Submitted]
+    form: Form | None = None
 
 
 class SubmissionWriter:
@@ -92,8 +106,10 @@ class SubmissionWriter:
         idle_seconds: float = 1.0,
         lookups_ttl: float = 5.0,
         background: bool = True,
+        queued: bool = False,
     ) -> None:
         self.url = url
+        self.queued = queued
         self.max_batch = max_batch
         self.idle_seconds = idle_seconds
         self.lookups_ttl = lookups_ttl
@@ -103,10 +119,15 @@ class SubmissionWriter:
         self._running = False
         self._lookups: tuple[float, Lookups] | None = None
 
-    def land(self, slug: str, record: IncomingLead, now: datetime) -> Future[Submitted]:
-        """Queue one screened submission of form ``slug``; the future holds its answer, or ``NotFound``
-        when the form is no longer active, or the database error that kept it from landing."""
-        waiting = _Waiting(slug, record, now, Future())
+    def land(
+        self, slug: str, record: IncomingLead, now: datetime, form: Form | None = None
+    ) -> Future[Submitted]:
+        """Queue one screened submission of form ``slug`` (``form``: as screened, which a queued writer
+        needs); the future holds its answer, or ``NotFound`` when the form is no longer active, or the
+        database error that kept it from being stored."""
+        if self.queued and form is None:
+            raise ValueError("a queued writer needs the form each submission was screened with")
+        waiting = _Waiting(slug, record, now, Future(), form)
         with self._ready:
             self._queue.append(waiting)
             if self._running:
@@ -145,7 +166,8 @@ class SubmissionWriter:
     def _land(self, batch: list[_Waiting]) -> None:
         try:
             with unit_of_work(self.url) as session:
-                answers = _land_batch(session, batch, self._fresh_lookups(session))
+                lookups = self._fresh_lookups(session)
+                answers = (_store_batch if self.queued else _land_batch)(session, batch, lookups)
         except Exception as exc:
             if len(batch) > 1:
                 for waiting in batch:
@@ -180,6 +202,38 @@ def _land_batch(session: Session, batch: Sequence[_Waiting], lookups: Lookups) -
         for i, answer in zip(indexes, landed, strict=True):
             answers[i] = answer
     return [a for a in answers if a is not None]
+
+
+def _store_batch(session: Session, batch: Sequence[_Waiting], lookups: Lookups) -> list[Submitted]:
+    """Check each submission with intake's own cleaning, then store all of them for the lander (a rejected
+    one too: landing keeps it with its reasons). The answer is what landing will conclude: cleaning is
+    pure, so the lander gets the same verdict from the same record."""
+    answers: list[Submitted] = []
+    rows: list[dict[str, object]] = []
+    for waiting in batch:
+        form = waiting.form
+        assert form is not None  # ``land`` refuses a queued submission without its form
+        cleaned = prepare(waiting.record, lookups, default_channel=form.channel, bought_list=False)
+        if isinstance(cleaned, Rejection):
+            on_form = [f.name for f in spec_of(form).fields]
+            answers.append(Submitted(form, "rejected", rejection_errors(cleaned.reasons, on_form)))
+        else:
+            answers.append(Submitted(form, "accepted"))
+        rows.append(
+            {
+                "provider": form_queue.PROVIDER,
+                "received_at": waiting.now,
+                "headers": {},
+                "body": form_queue.encode(waiting.slug, waiting.record),
+                "status": "pending",
+                "attempts": 0,
+            }
+        )
+    session.execute(insert(_PAYLOADS), rows)
+    return answers
+
+
+_PAYLOADS = table_of(InboundPayload)
 
 
 def _answer(future: Future[Submitted], answer: Submitted | BaseException) -> None:

@@ -284,6 +284,13 @@ def public_form(session: Session, slug: str) -> Form:
     return form
 
 
+def _any_form(session: Session, slug: str) -> Form:
+    form = session.scalar(select(Form).where(Form.slug == slug))
+    if form is None:
+        raise NotFound(f"There is no form '{slug}'.")
+    return form
+
+
 def spec_of(form: Form) -> FormSpec:
     return FormSpec(
         slug=form.slug,
@@ -343,11 +350,14 @@ def land(
     now: datetime,
     *,
     lookups: Lookups | None = None,
+    accepted_earlier: bool = False,
 ) -> list[Submitted]:
     """Land screened submissions of form ``slug`` in the session's transaction; one answer per record, in
-    order. Raises ``NotFound`` when the form is no longer active. A rejected record is kept as a
-    ``RejectedRecord``, so the caller must commit even then. ``lookups`` default to fresh ones."""
-    form = public_form(session, slug)
+    order. Raises ``NotFound`` when the form is no longer active, unless the submissions were
+    ``accepted_earlier`` (queued while it was: a form paused since then still lands them). A rejected
+    record is kept as a ``RejectedRecord``, so the caller must commit even then. ``lookups`` default to
+    fresh ones."""
+    form = _any_form(session, slug) if accepted_earlier else public_form(session, slug)
     ctx = CaptureContext(
         event_type="form_submit",
         actor_type=ActorType.SYSTEM,

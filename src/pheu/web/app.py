@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Literal
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -10,12 +14,31 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from pheu.api import problems, v1
 from pheu.config import get_settings
+from pheu.services import form_lander
 from pheu.web import handoff_loop
 
 STATIC = Path(__file__).parent / "static"
 
 
-def create_app(db_url: str | None = None) -> FastAPI:
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """The hand-off loop, and with queued form landing the lander process beside this web process."""
+    lander = None
+    if app.state.form_landing == "queued":
+        lander = form_lander.LanderProcess(app.state.db_url)
+        lander.start()
+    try:
+        async with handoff_loop.lifespan(app):
+            yield
+    finally:
+        if lander is not None:
+            await asyncio.to_thread(lander.stop)
+
+
+def create_app(
+    db_url: str | None = None, *, form_landing: Literal["inline", "queued"] | None = None
+) -> FastAPI:
+    """The app; ``form_landing`` as ``Settings.form_landing`` says unless given."""
     settings = get_settings()
     app = FastAPI(
         title="Phễu API",
@@ -23,9 +46,10 @@ def create_app(db_url: str | None = None) -> FastAPI:
         summary="Lead management: capture, clean, classify, score, hand off, measure.",
         docs_url="/docs",
         openapi_url="/openapi.json",
-        lifespan=handoff_loop.lifespan,
+        lifespan=_lifespan,
     )
     app.state.db_url = db_url or settings.database_url
+    app.state.form_landing = form_landing or settings.form_landing
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.secret_key,

@@ -277,7 +277,8 @@ def preflight(slug: str) -> Response:
 @router.post("/f/{slug}")
 async def submit(request: Request, slug: str, posted: PostedBody) -> Response:
     """Async, so a submission costs no threadpool hop: screening is cheap and pure, the form comes from a
-    short-lived cache, and landing is queued to the app's ``SubmissionWriter`` (answered once committed)."""
+    short-lived cache, and storing is queued to the app's ``SubmissionWriter`` (answered once committed:
+    landed, or stored for the lander under ``pheu serve``)."""
     as_json = _is_json(request)
     locale = resolve_locale(request, None)
     if posted is None:
@@ -295,7 +296,7 @@ async def submit(request: Request, slug: str, posted: PostedBody) -> Response:
             form = await run_in_threadpool(cache.get, slug)
         result = forms.screen(form, posted, guard, now)
         if not isinstance(result, forms.Submitted):
-            result = await asyncio.wrap_future(writer.land(slug, result, now))
+            result = await asyncio.wrap_future(writer.land(slug, result, now, form))
     except NotFound:
         return _unavailable(request, as_json)
     if result.status in {"accepted", "spam"}:
@@ -309,7 +310,8 @@ def _submit_path(request: Request) -> tuple[form_writer.ActiveForms, form_writer
     with _STATE_LOCK:
         if getattr(state, "form_writer", None) is None:
             state.active_forms = form_writer.ActiveForms(state.db_url)
-            state.form_writer = form_writer.SubmissionWriter(state.db_url)
+            queued = getattr(state, "form_landing", "inline") == "queued"
+            state.form_writer = form_writer.SubmissionWriter(state.db_url, queued=queued)
         return state.active_forms, state.form_writer
 
 

@@ -1,0 +1,185 @@
+"""Landing the form submissions a queued ``SubmissionWriter`` stored: the second half of form capture under
+``pheu serve``.
+
+Each batch is claimed and landed in one transaction: the claim marks the rows processed, so a crash before
+the commit leaves them pending and a later run lands them, and a commit lands them exactly once. Two landers
+at once (two web workers, or a retry from the CLI) never land a row twice: on PostgreSQL the claim's row
+locks make the second wait and then see the row is no longer pending; SQLite has one writer at a time.
+
+A batch that fails is landed again one submission at a time, so one bad submission cannot hold back the
+others; the one that still fails is marked ``failed`` with its error and kept for review (``pheu forms land
+--retry`` tries those again).
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from pheu.capture import form_queue
+from pheu.capture.intake import load_lookups
+from pheu.capture.record import IncomingLead
+from pheu.db import unit_of_work
+from pheu.services import forms
+from pheu.store import InboundPayload
+from pheu.store.bulk import table_of
+
+log = logging.getLogger(__name__)
+
+# Rows landed per transaction: big enough that a burst shares its queries, small enough that SQLite's single
+# writer is not held long (the web process needs it to store new submissions).
+BATCH: Final = {"postgresql": 500, "sqlite": 100}
+POLL_SECONDS: Final = 0.05
+MAX_ATTEMPTS: Final = 3
+_PAYLOADS = table_of(InboundPayload)
+
+
+@dataclass(slots=True)
+class LandSummary:
+    landed: int = 0
+    failed: int = 0
+
+
+def land_queued(
+    url: str,
+    *,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    limit: int | None = None,
+    retry_failed: bool = False,
+) -> LandSummary:
+    """Land up to ``limit`` queued submissions, oldest first (``retry_failed``: those that failed before
+    too, up to ``MAX_ATTEMPTS`` tries)."""
+    statuses = ("pending", "failed") if retry_failed else ("pending",)
+    summary = LandSummary()
+    claimed: list[tuple[int, str]] = []
+    try:
+        with unit_of_work(url) as session:
+            size = limit or BATCH.get(session.get_bind().dialect.name, 100)
+            claimed = _claim(session, statuses, clock(), size)
+            summary.landed, summary.failed = _land(session, claimed, clock())
+        return summary
+    except Exception:
+        if not claimed:  # the claim itself failed: nothing was taken
+            raise
+    for payload_id, _ in claimed:  # one at a time: the bad one fails alone
+        try:
+            with unit_of_work(url) as session:
+                one = _claim(session, statuses, clock(), 1, payload_id=payload_id)
+                landed, failed = _land(session, one, clock())
+        except Exception as exc:
+            log.warning("queued form submission %s failed to land: %s", payload_id, exc)
+            _failed(url, payload_id, f"{exc.__class__.__name__}: {exc}")
+            landed, failed = 0, 1
+        summary.landed += landed
+        summary.failed += failed
+    return summary
+
+
+def _claim(
+    session: Session, statuses: tuple[str, ...], now: datetime, size: int, *, payload_id: int | None = None
+) -> list[tuple[int, str]]:
+    """Mark up to ``size`` queued rows processed and return them (id, body), oldest first."""
+    where: list[Any] = [
+        _PAYLOADS.c.provider == form_queue.PROVIDER,
+        _PAYLOADS.c.status.in_(statuses),
+        _PAYLOADS.c.attempts < MAX_ATTEMPTS,
+    ]
+    if payload_id is not None:
+        where.append(_PAYLOADS.c.id == payload_id)
+    oldest = _PAYLOADS.select().with_only_columns(_PAYLOADS.c.id).where(*where).order_by(_PAYLOADS.c.id)
+    stmt = (
+        update(_PAYLOADS)
+        .where(_PAYLOADS.c.id.in_(oldest.limit(size).scalar_subquery()), *where)
+        .values(status="processed", processed_at=now, attempts=_PAYLOADS.c.attempts + 1, error=None)
+        .returning(_PAYLOADS.c.id, _PAYLOADS.c.body)
+    )
+    return sorted((int(i), str(b)) for i, b in session.execute(stmt))
+
+
+def _land(session: Session, claimed: Sequence[tuple[int, str]], now: datetime) -> tuple[int, int]:
+    """Land the claimed rows (landed, failed): an unreadable one is marked failed with what is wrong."""
+    by_slug: dict[str, list[IncomingLead]] = {}
+    failed = 0
+    for payload_id, body in claimed:
+        try:
+            slug, record = form_queue.decode(body)
+        except form_queue.BadQueuedSubmission as exc:
+            session.execute(
+                update(_PAYLOADS).where(_PAYLOADS.c.id == payload_id).values(status="failed", error=str(exc))
+            )
+            failed += 1
+            continue
+        by_slug.setdefault(slug, []).append(record)
+    if not by_slug:
+        return 0, failed
+    lookups = load_lookups(session)
+    for slug, records in by_slug.items():
+        forms.land(session, slug, records, now, lookups=lookups, accepted_earlier=True)
+    return sum(len(r) for r in by_slug.values()), failed
+
+
+def _failed(url: str, payload_id: int, error: str) -> None:
+    with unit_of_work(url) as session:
+        session.execute(
+            update(_PAYLOADS)
+            .where(_PAYLOADS.c.id == payload_id)
+            .values(status="failed", error=error[:2000], attempts=_PAYLOADS.c.attempts + 1)
+        )
+
+
+def run(url: str, stop: Any, poll_seconds: float = POLL_SECONDS) -> None:
+    """Land queued submissions until ``stop`` (an event) is set: at once while there are any, else every
+    ``poll_seconds``. A failed round is logged and tried again a second later."""
+    while not stop.is_set():
+        try:
+            landed = land_queued(url).landed
+        except Exception:
+            log.exception("landing queued form submissions failed")
+            stop.wait(1.0)
+            continue
+        if landed == 0:
+            stop.wait(poll_seconds)
+
+
+class LanderProcess:
+    """``run`` in a process of its own, beside a web process whose writer queues submissions: the landing
+    work then runs on another core instead of delaying answers. ``stop`` lets it finish the batch in hand."""
+
+    def __init__(self, url: str, poll_seconds: float = POLL_SECONDS) -> None:
+        context = multiprocessing.get_context("spawn")  # no fork of a process holding threads/connections
+        self._stop = context.Event()
+        self._process = context.Process(
+            target=run, args=(url, self._stop, poll_seconds), name="pheu-form-lander", daemon=True
+        )
+
+    def start(self) -> None:
+        self._process.start()
+
+    @property
+    def alive(self) -> bool:
+        return self._process.is_alive()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stop.set()
+        self._process.join(timeout)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(5)
+
+
+def drain(url: str, *, retry_failed: bool = False) -> LandSummary:
+    """Land in this process until nothing is left to land (the CLI, and tests): the totals."""
+    total = LandSummary()
+    while True:
+        summary = land_queued(url, retry_failed=retry_failed)
+        total.landed += summary.landed
+        total.failed += summary.failed
+        if summary.landed == 0 and summary.failed == 0:
+            return total
