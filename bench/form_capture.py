@@ -3,10 +3,12 @@ bare FastAPI endpoint that parses the same body, in the same run, on SQLite and 
 
 For each database: a fresh database, migrated, with one channel and one form (name, email and phone, one
 consent purpose). The real app and the bare app each run in their own uvicorn process (``bench/form_server.py``,
-one worker, like ``pheu serve``) on a loopback port; ``wrk`` loads each in turn. Every body is a distinct
-person (email and phone) with its own time-to-submit token, minted with the server's secret 10 s in the past,
-so every submission creates one lead. Afterwards the rows are counted: every answered submission must have
-landed, and no answer may be other than 2xx.
+one worker, like ``pheu serve``) on a loopback port; ``wrk`` loads each in turn. As under ``pheu serve``, the
+app answers a submission once it is stored and a lander process beside it lands it (``form_lander``). Every
+body is a distinct person (email and phone) with its own time-to-submit token, minted with the server's secret
+10 s in the past, so every submission creates one lead. Afterwards the bench waits until nothing is queued
+(``landing_lag_s``: how long after the load that took) and counts the rows: every answered submission must
+have landed, and no answer may be other than 2xx.
 
     uv run python bench/form_capture.py --db both
 
@@ -41,7 +43,7 @@ from pheu.capture.spam import TOKEN_FIELD, issue_token
 from pheu.db import get_engine, unit_of_work, upgrade
 from pheu.services import forms, users
 from pheu.services.forms import FormDraft
-from pheu.store import Channel, Consent, Event, Form, Lead, RejectedRecord, StageChange
+from pheu.store import Channel, Consent, Event, Form, InboundPayload, Lead, RejectedRecord, StageChange
 
 PG_ADMIN = os.environ.get("PHEU_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PG_DATABASE = "pheu_bench_forms"
@@ -259,6 +261,23 @@ def run_wrk(wrk: str, port: int, script: Path, bodies: Path, load: Load) -> dict
     }
 
 
+def landing_lag(url: str, timeout: float = 300.0) -> float:
+    """Seconds from the end of the load until the lander has landed every queued submission (the server
+    answers once a submission is stored, as ``pheu serve`` does)."""
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        with unit_of_work(url) as session:
+            pending = session.scalar(
+                select(func.count())
+                .select_from(InboundPayload)
+                .where(InboundPayload.provider == "form", InboundPayload.status == "pending")
+            )
+        if not pending:
+            return round(time.perf_counter() - started, 2)
+        time.sleep(0.05)
+    raise RuntimeError(f"{pending} submissions still queued {timeout:.0f} s after the load ended")
+
+
 def counts(url: str) -> dict[str, int]:
     with unit_of_work(url) as session:
 
@@ -312,6 +331,7 @@ def bench(kind: str, wrk: str, workdir: Path, bodies: Path, warmup: list[str], l
         before = counts(url)
         print(f"[{kind}] form: {say}", flush=True)
         result["form"] = measure(wrk, proc, port, posting, bodies, load)
+        result["form"]["landing_lag_s"] = landing_lag(url)
     finally:
         stop_server(proc)
     after = counts(url)
@@ -403,6 +423,7 @@ def print_table(report: dict[str, Any], kinds: list[str], load: Load) -> None:
             )
         landed = report[kind]["landed"]
         print(f"{'':11} landed: " + ", ".join(f"{k} {v:,}" for k, v in landed.items()))
+        print(f"{'':11} all landed {report[kind]['form']['landing_lag_s']} s after the load ended")
 
 
 if __name__ == "__main__":

@@ -11,14 +11,13 @@ because the whole benchmark posts from one address (the default allows 10 a minu
 from __future__ import annotations
 
 import argparse
-import os
 
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from pheu.capture.spam import SlidingWindowLimiter
-from pheu.web.app import create_app
+from pheu.web.app import served_app
 
 # Far above what one address can post in a minute here; the limiter's code still runs on every request.
 BENCH_RATE_LIMIT = 1_000_000_000
@@ -37,7 +36,7 @@ def bare_app() -> FastAPI:
 
 def form_app(db_url: str) -> FastAPI:
     """As ``pheu serve`` runs it: submissions are answered once stored, and a lander process lands them."""
-    app = create_app(db_url, form_landing="queued")
+    app = served_app(db_url)
     app.state.form_rate_limiter = SlidingWindowLimiter(limit=BENCH_RATE_LIMIT)
     return app
 
@@ -50,7 +49,7 @@ def main() -> None:
     args = parser.parse_args()
     app = form_app(args.db_url) if args.app == "form" else bare_app()
     # log_level "warning" also silences the per-request access log, for both apps alike.
-    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", loop=os.environ.get("BENCH_LOOP", "auto"), http=os.environ.get("BENCH_HTTP", "auto"))
+    uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning")
 
 
 if __name__ == "__main__":

@@ -127,17 +127,16 @@ def serve(
     """Run the web app and API."""
     import uvicorn
 
-    from pheu.web.app import create_app
+    from pheu.web.app import served_app
 
     url = _url(db_url)
     if workers > 1:
         import os
 
         os.environ["PHEU_DATABASE_URL"] = url
-        os.environ["PHEU_FORM_LANDING"] = "queued"
-        uvicorn.run("pheu.web.app:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run("pheu.web.app:served_app", factory=True, host=host, port=port, workers=workers)
     else:
-        uvicorn.run(create_app(url, form_landing="queued"), host=host, port=port)
+        uvicorn.run(served_app(url), host=host, port=port)
 
 
 @app.command()
@@ -197,9 +196,9 @@ def demo(
     if serve_app:
         import uvicorn
 
-        from pheu.web.app import create_app
+        from pheu.web.app import served_app
 
-        uvicorn.run(create_app(url, form_landing="queued"), host=host, port=port, log_level="warning")
+        uvicorn.run(served_app(url), host=host, port=port, log_level="warning")
 
 
 webhooks_app = typer.Typer(help="Ads lead webhooks (Facebook, TikTok, Zalo).", no_args_is_help=True)

@@ -6,6 +6,7 @@ neither enforce foreign keys nor let a reader and a writer work at the same time
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -15,6 +16,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from pheu.config import get_settings
@@ -59,6 +61,32 @@ def unit_of_work(url: str | None = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+@contextmanager
+def write_turn(url: str | None = None) -> Iterator[None]:
+    """On SQLite, take turns with other processes for the one write lock by an OS file lock beside the
+    database, held around a write transaction; elsewhere nothing. Why: SQLite's own busy handler waits for a
+    held lock by sleeping in steps of up to 100 ms, so a short write that arrives while another process
+    writes waits far longer than that write takes (form answers measured a p99 of one second under load).
+    A process blocked on ``flock`` wakes the moment the holder lets go."""
+    path = _sqlite_path(url or get_settings().database_url)
+    if path is None:
+        yield
+        return
+    with open(f"{path}.write-turn", "a+b") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _sqlite_path(url: str) -> str | None:
+    if not url.startswith("sqlite"):
+        return None
+    database = make_url(url).database
+    return database if database and database != ":memory:" else None
 
 
 def alembic_config(url: str) -> Config:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from pheu.capture import form_queue
 from pheu.capture.intake import load_lookups
 from pheu.capture.record import IncomingLead
-from pheu.db import unit_of_work
+from pheu.db import unit_of_work, write_turn
 from pheu.services import forms
 from pheu.store import InboundPayload
 from pheu.store.bulk import table_of
@@ -35,8 +36,9 @@ log = logging.getLogger(__name__)
 
 # Rows landed per transaction: big enough that a burst shares its queries, small enough that SQLite's single
 # writer is not held long (the web process needs it to store new submissions).
-BATCH: Final = {"postgresql": 500, "sqlite": 100}
+BATCH: Final = {"postgresql": 500, "sqlite": 50}
 POLL_SECONDS: Final = 0.05
+NICENESS: Final = 10
 MAX_ATTEMPTS: Final = 3
 _PAYLOADS = table_of(InboundPayload)
 
@@ -60,7 +62,7 @@ def land_queued(
     summary = LandSummary()
     claimed: list[tuple[int, str]] = []
     try:
-        with unit_of_work(url) as session:
+        with write_turn(url), unit_of_work(url) as session:
             size = limit or BATCH.get(session.get_bind().dialect.name, 100)
             claimed = _claim(session, statuses, clock(), size)
             summary.landed, summary.failed = _land(session, claimed, clock())
@@ -70,7 +72,7 @@ def land_queued(
             raise
     for payload_id, _ in claimed:  # one at a time: the bad one fails alone
         try:
-            with unit_of_work(url) as session:
+            with write_turn(url), unit_of_work(url) as session:
                 one = _claim(session, statuses, clock(), 1, payload_id=payload_id)
                 landed, failed = _land(session, one, clock())
         except Exception as exc:
@@ -134,9 +136,12 @@ def _failed(url: str, payload_id: int, error: str) -> None:
         )
 
 
-def run(url: str, stop: Any, poll_seconds: float = POLL_SECONDS) -> None:
+def run(url: str, stop: Any, poll_seconds: float = POLL_SECONDS, niceness: int = 0) -> None:
     """Land queued submissions until ``stop`` (an event) is set: at once while there are any, else every
-    ``poll_seconds``. A failed round is logged and tried again a second later."""
+    ``poll_seconds``. A failed round is logged and tried again a second later. ``niceness`` lowers this
+    process's CPU priority (``os.nice``)."""
+    if niceness:
+        os.nice(niceness)
     while not stop.is_set():
         try:
             landed = land_queued(url).landed
@@ -150,13 +155,15 @@ def run(url: str, stop: Any, poll_seconds: float = POLL_SECONDS) -> None:
 
 class LanderProcess:
     """``run`` in a process of its own, beside a web process whose writer queues submissions: the landing
-    work then runs on another core instead of delaying answers. ``stop`` lets it finish the batch in hand."""
+    work then runs on another core instead of delaying answers. It runs at a lower CPU priority
+    (``NICENESS``), so in a burst the cores go to answering people first and landing catches up after.
+    ``stop`` lets it finish the batch in hand."""
 
-    def __init__(self, url: str, poll_seconds: float = POLL_SECONDS) -> None:
+    def __init__(self, url: str, poll_seconds: float = POLL_SECONDS, niceness: int = NICENESS) -> None:
         context = multiprocessing.get_context("spawn")  # no fork of a process holding threads/connections
         self._stop = context.Event()
         self._process = context.Process(
-            target=run, args=(url, self._stop, poll_seconds), name="pheu-form-lander", daemon=True
+            target=run, args=(url, self._stop, poll_seconds, niceness), name="pheu-form-lander", daemon=True
         )
 
     def start(self) -> None:

