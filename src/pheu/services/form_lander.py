@@ -36,9 +36,10 @@ log = logging.getLogger(__name__)
 
 # Rows landed per transaction: big enough that a burst shares its queries, small enough that SQLite's single
 # writer is not held long (the web process needs it to store new submissions).
-BATCH: Final = {"postgresql": 500, "sqlite": 50}
+BATCH: Final = {"postgresql": 500, "sqlite": 25}
 POLL_SECONDS: Final = 0.05
 NICENESS: Final = 10
+YIELD_SECONDS: Final = 0.002
 MAX_ATTEMPTS: Final = 3
 _PAYLOADS = table_of(InboundPayload)
 
@@ -149,8 +150,9 @@ def run(url: str, stop: Any, poll_seconds: float = POLL_SECONDS, niceness: int =
             log.exception("landing queued form submissions failed")
             stop.wait(1.0)
             continue
-        if landed == 0:
-            stop.wait(poll_seconds)
+        # After a batch, a moment's pause before the next: a web writer blocked on SQLite's turn lock was
+        # woken when this one let go, but this process, already running, would otherwise take it first.
+        stop.wait(poll_seconds if landed == 0 else YIELD_SECONDS)
 
 
 class LanderProcess:
