@@ -276,3 +276,33 @@ def test_a_move_the_model_makes_on_an_event_writes_the_move_the_audit_and_the_fi
         assert [e.changes["stage"] for e in entries if e.action == "move_stage"] == [["iql", "mql"]]
         lead = s.get_one(Lead, lead_id)
         assert (lead.stage, lead.stage_changed_at, lead.reached_mql_at) == ("mql", NOW, NOW)
+
+
+def test_a_model_move_of_a_lead_that_left_the_stage_meanwhile_writes_nothing(
+    db_url: str, admin: Principal
+) -> None:
+    """The move is guarded by the stage the model read: if a person moved the lead in between, the model's
+    move (one statement on PostgreSQL) changes no row and adds no move and no audit entry."""
+    from pheu import lifecycle
+    from pheu.services import stages
+
+    lead_id = director(db_url, admin)
+    with unit_of_work(db_url) as s:
+        moves = s.scalar(select(func.count()).select_from(StageChange))
+        audits = s.scalar(select(func.count()).select_from(AuditEntry))
+        done = stages.move_by_model(
+            s,
+            lead_id,
+            lifecycle.LeadKind.SALES,
+            lifecycle.Stage.MQL,  # what the model read; the lead is still IQL
+            lifecycle.Stage.SQL,
+            reason="đủ điểm",
+            now=NOW,
+            actor=lifecycle.Actor(lifecycle.ActorType.MODEL, "model mac-dinh v1"),
+        )
+    assert done is None
+    with unit_of_work(db_url) as s:
+        assert s.scalar(select(func.count()).select_from(StageChange)) == moves
+        assert s.scalar(select(func.count()).select_from(AuditEntry)) == audits
+        lead = s.get_one(Lead, lead_id)
+        assert (lead.stage, lead.reached_sql_at) == ("iql", None)

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from pheu.auth.roles import Principal
 from pheu.store import AuditEntry
-from pheu.store.bulk import table_of
 
 
 def record(
@@ -37,32 +35,6 @@ def record(
     )
 
 
-def write_now(
-    session: Session,
-    *,
-    at: datetime,
-    actor_label: str,
-    action: str,
-    entity: str,
-    entity_id: int | str,
-    changes: dict[str, Any],
-) -> None:
-    """``record`` for a system actor, written at once with Core: a path that writes everything else with
-    Core (the scoring model's stage moves) would otherwise pay for an ORM flush of this one row."""
-    session.execute(
-        insert(table_of(AuditEntry)).values(
-            system_row(
-                at=at,
-                actor_label=actor_label,
-                action=action,
-                entity=entity,
-                entity_id=entity_id,
-                changes=changes,
-            )
-        )
-    )
-
-
 def system_row(
     *,
     at: datetime,
@@ -73,7 +45,7 @@ def system_row(
     changes: dict[str, Any],
 ) -> dict[str, Any]:
     """The ``audit_log`` row of a system actor's write, for a caller that writes it inside a statement of
-    its own (the model's stage move on PostgreSQL)."""
+    its own (the model's stage moves, written with Core)."""
     return {
         "at": at,
         "actor_user_id": None,
