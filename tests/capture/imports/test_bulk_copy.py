@@ -51,3 +51,58 @@ def test_copy_and_insert_store_the_same_values(db_url: str) -> None:
             assert row.raw == given["raw"] and row.reasons == given["reasons"]
             assert row.created_at == given["created_at"]
             assert row.resolved_at == given["resolved_at"]
+
+
+def test_a_big_update_sets_exactly_what_row_by_row_updates_set(db_url: str) -> None:
+    """``update_many`` of 200 rows and up goes through COPY and one ``UPDATE … FROM`` on PostgreSQL; it must
+    store what one UPDATE per row stores: JSON, instants in any zone, NULLs, a lead's score in its score
+    row, and for an id given twice its last values."""
+    from pheu.store import Lead
+    from pheu.store.bulk import update_many
+
+    base = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
+    leads = [
+        {
+            "full_name": f"Khách {i}",
+            "email": f"khach{i}@gmail.com",
+            "kind": "sales",
+            "stage": "iql",
+            "country": "VN",
+            "interests": [],
+            "created_at": base,
+            "updated_at": base,
+            "stage_changed_at": base,
+            "flags": [],
+            "search_key": "",
+            "name_key": "",
+        }
+        for i in range(COPY_FROM + 30)
+    ]
+    with unit_of_work(db_url) as session:
+        ids = insert_with_ids(session, Lead, leads)
+    changes = [
+        {
+            "id": lead_id,
+            "full_name": f"Trần Thị {i}" if i % 3 else None,
+            "flags": ["email_role"] if i % 2 else [],
+            "updated_at": (base + timedelta(minutes=i)).astimezone(VIETNAM if i % 2 else UTC),
+            "score": i,
+        }
+        for i, lead_id in enumerate(ids)
+    ]
+    again = {**changes[0], "full_name": "Lần sau cùng", "score": 999}
+    with unit_of_work(db_url) as session:
+        update_many(session, Lead, [*changes, again])
+    with unit_of_work(db_url) as session:
+        stored = {lead.id: lead for lead in session.scalars(select(Lead))}
+    for change in changes[1:]:
+        lead = stored[int(change["id"])]  # type: ignore[call-overload]
+        assert (lead.full_name, lead.flags, lead.updated_at, lead.score) == (
+            change["full_name"],
+            change["flags"],
+            change["updated_at"],
+            change["score"],
+        )
+        assert lead.email is not None  # columns not given are left alone
+    first = stored[ids[0]]
+    assert (first.full_name, first.score) == ("Lần sau cùng", 999)
