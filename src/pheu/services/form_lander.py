@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -40,6 +41,7 @@ BATCH: Final = {"postgresql": 500, "sqlite": 25}
 POLL_SECONDS: Final = 0.05
 NICENESS: Final = 10
 YIELD_SECONDS: Final = 0.002
+FINISH_SECONDS: Final = 10.0
 MAX_ATTEMPTS: Final = 3
 _PAYLOADS = table_of(InboundPayload)
 
@@ -137,10 +139,18 @@ def _failed(url: str, payload_id: int, error: str) -> None:
         )
 
 
-def run(url: str, stop: Any, poll_seconds: float = POLL_SECONDS, niceness: int = 0) -> None:
+def run(
+    url: str,
+    stop: Any,
+    poll_seconds: float = POLL_SECONDS,
+    niceness: int = 0,
+    finish_seconds: float = FINISH_SECONDS,
+) -> None:
     """Land queued submissions until ``stop`` (an event) is set: at once while there are any, else every
     ``poll_seconds``. A failed round is logged and tried again a second later. ``niceness`` lowers this
-    process's CPU priority (``os.nice``)."""
+    process's CPU priority (``os.nice``). Once stopped, what is still queued is landed for up to
+    ``finish_seconds`` more, so a server stopped right after a burst does not leave it waiting for the
+    next start."""
     if niceness:
         os.nice(niceness)
     while not stop.is_set():
@@ -153,19 +163,42 @@ def run(url: str, stop: Any, poll_seconds: float = POLL_SECONDS, niceness: int =
         # After a batch, a moment's pause before the next: a web writer blocked on SQLite's turn lock was
         # woken when this one let go, but this process, already running, would otherwise take it first.
         stop.wait(poll_seconds if landed == 0 else YIELD_SECONDS)
+    deadline = time.monotonic() + finish_seconds
+    while time.monotonic() < deadline:
+        try:
+            if land_queued(url).landed == 0:
+                return
+        except Exception:
+            log.exception("landing queued form submissions at shutdown failed; they wait for the next start")
+            return
 
 
 class LanderProcess:
     """``run`` in a process of its own, beside a web process whose writer queues submissions: the landing
     work then runs on another core instead of delaying answers. It runs at a lower CPU priority
     (``NICENESS``), so in a burst the cores go to answering people first and landing catches up after.
-    ``stop`` lets it finish the batch in hand."""
+    ``stop`` lets it land what is queued (``FINISH_SECONDS`` at most); ``restart_if_dead`` starts a new one
+    if it died, since submissions are only stored, not landed, while none runs."""
 
-    def __init__(self, url: str, poll_seconds: float = POLL_SECONDS, niceness: int = NICENESS) -> None:
-        context = multiprocessing.get_context("spawn")  # no fork of a process holding threads/connections
-        self._stop = context.Event()
-        self._process = context.Process(
-            target=run, args=(url, self._stop, poll_seconds, niceness), name="pheu-form-lander", daemon=True
+    def __init__(
+        self,
+        url: str,
+        poll_seconds: float = POLL_SECONDS,
+        niceness: int = NICENESS,
+        finish_seconds: float = FINISH_SECONDS,
+    ) -> None:
+        self._args = (url, poll_seconds, niceness, finish_seconds)
+        self._context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
+        self._stop = self._context.Event()
+        self._process = self._new_process()
+
+    def _new_process(self) -> Any:
+        url, poll_seconds, niceness, finish_seconds = self._args
+        return self._context.Process(
+            target=run,
+            args=(url, self._stop, poll_seconds, niceness, finish_seconds),
+            name="pheu-form-lander",
+            daemon=True,
         )
 
     def start(self) -> None:
@@ -173,9 +206,22 @@ class LanderProcess:
 
     @property
     def alive(self) -> bool:
-        return self._process.is_alive()
+        return bool(self._process.is_alive())
 
-    def stop(self, timeout: float = 30.0) -> None:
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid  # type: ignore[no-any-return]
+
+    def restart_if_dead(self) -> bool:
+        """Start a new lander if this one died (killed, out of memory): whether it had to."""
+        if self._stop.is_set() or self._process.is_alive():
+            return False
+        log.warning("the form lander stopped (exit code %s); starting a new one", self._process.exitcode)
+        self._process = self._new_process()
+        self._process.start()
+        return True
+
+    def stop(self, timeout: float = FINISH_SECONDS + 20.0) -> None:
         self._stop.set()
         self._process.join(timeout)
         if self._process.is_alive():

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from operator import itemgetter
 from typing import Any, Final
 
-from sqlalchemy import JSON, Column, MetaData, Table, bindparam, insert, select, text, update
+from sqlalchemy import JSON, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from pheu.store.base import Base, UTCDateTime
@@ -140,36 +140,10 @@ def update_many(session: Session, model: type[Base], rows: Sequence[dict[str, An
             (LEADS, LEADS.c.id, [c for c in columns if c not in SCORE_SET]),
             (LEAD_SCORES, LEAD_SCORES.c.lead_id, [c for c in columns if c in SCORE_SET]),
         ]
-    copy = len(rows) >= COPY_FROM and session.get_bind().dialect.name == "postgresql"
     for target, key, names in targets:
-        if not names:
-            continue
-        if copy:
-            _update_from_copy(session, target, key.name, names, rows)
-        else:
+        if names:
             stmt = update(target).where(key == bindparam("_id")).values({c: bindparam(c) for c in names})
             session.execute(stmt, [{**{c: row[c] for c in names}, "_id": row["id"]} for row in rows])
-
-
-def _update_from_copy(
-    session: Session, table: Table, key: str, names: Sequence[str], rows: Sequence[dict[str, Any]]
-) -> None:
-    """One ``UPDATE … FROM`` a temporary table the new values were copied into: psycopg sends
-    ``executemany`` as one UPDATE per row, and at a hundred thousand merged leads the per-row binding cost
-    more than the update itself. A row given twice keeps its last values, as one UPDATE after another
-    would."""
-    last = {row["id"]: row for row in rows}
-    temp = Table(
-        f"pheu_update_{table.name}",
-        MetaData(),
-        *(Column(c, table.c[c].type) for c in (key, *names)),
-        prefixes=["TEMPORARY"],
-    )
-    connection = session.connection()
-    temp.create(connection)
-    _copy(session, temp, [{key: row["id"], **{c: row[c] for c in names}} for row in last.values()])
-    session.execute(update(table).where(table.c[key] == temp.c[key]).values({c: temp.c[c] for c in names}))
-    temp.drop(connection)
 
 
 def insert_with_ids(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> list[int]:

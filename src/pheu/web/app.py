@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 from typing import Literal
 
@@ -24,16 +24,30 @@ STATIC = Path(__file__).parent / "static"
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """The hand-off loop, and with queued form landing the lander process beside this web process."""
-    lander = None
+    lander = watch = None
     if app.state.form_landing == "queued":
         lander = form_lander.LanderProcess(app.state.db_url)
         lander.start()
+        app.state.form_lander = lander
+        watch = asyncio.create_task(_watch(lander))
     try:
         async with handoff_loop.lifespan(app):
             yield
     finally:
+        if watch is not None:
+            watch.cancel()
+            with suppress(asyncio.CancelledError):
+                await watch
         if lander is not None:
             await asyncio.to_thread(lander.stop)
+
+
+async def _watch(lander: form_lander.LanderProcess, every: float = 2.0) -> None:
+    """Start a new lander when the one beside this web process died: until then submissions would only be
+    stored, never landed."""
+    while True:
+        await asyncio.sleep(every)
+        lander.restart_if_dead()
 
 
 def served_app(db_url: str | None = None) -> FastAPI:

@@ -188,3 +188,47 @@ def test_the_served_app_answers_at_once_and_its_lander_process_lands(shop: Shop)
             select(func.count()).select_from(InboundPayload).where(InboundPayload.status == "pending")
         )
     assert pending == 0
+
+
+def test_a_stopped_lander_first_lands_what_is_queued(shop: Shop) -> None:
+    """Stopping the server right after a burst must not leave the burst waiting for the next start."""
+    add_form(shop)
+    lander = form_lander.LanderProcess(shop.url, poll_seconds=120)  # it will not look again by itself
+    lander.start()
+    time.sleep(1.0)  # past its first (empty) look
+    writer = form_writer.SubmissionWriter(shop.url, background=False, queued=True)
+    for i in range(3):
+        writer.land(
+            "uu-dai-tet", screened(shop, full_name="Khách", email=f"khach{i}@gmail.com"), NOW, form_of(shop)
+        )
+    writer.drain()
+    assert count(shop, Lead) == 0
+    lander.stop()
+    assert not lander.alive
+    assert count(shop, Lead) == 3
+
+
+def test_a_lander_that_died_is_started_again(shop: Shop) -> None:
+    import os
+    import signal
+
+    add_form(shop)
+    lander = form_lander.LanderProcess(shop.url)
+    lander.start()
+    try:
+        assert lander.restart_if_dead() is False
+        assert lander.pid is not None
+        os.kill(lander.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while lander.alive and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert lander.restart_if_dead() is True
+        writer = form_writer.SubmissionWriter(shop.url, background=False, queued=True)
+        writer.land("uu-dai-tet", screened(shop, full_name="Mai", email="mai@gmail.com"), NOW, form_of(shop))
+        writer.drain()
+        deadline = time.monotonic() + 60
+        while count(shop, Lead) == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert count(shop, Lead) == 1
+    finally:
+        lander.stop()

@@ -54,9 +54,9 @@ def test_copy_and_insert_store_the_same_values(db_url: str) -> None:
 
 
 def test_a_big_update_sets_exactly_what_row_by_row_updates_set(db_url: str) -> None:
-    """``update_many`` of 200 rows and up goes through COPY and one ``UPDATE … FROM`` on PostgreSQL; it must
-    store what one UPDATE per row stores: JSON, instants in any zone, NULLs, a lead's score in its score
-    row, and for an id given twice its last values."""
+    """``update_many`` of many rows (the merges of an import chunk) stores what it is given: JSON, instants
+    in any zone, NULLs, a lead's score in its score row, columns not given left alone, and for an id given
+    twice its last values."""
     from pheu.store import Lead
     from pheu.store.bulk import update_many
 
