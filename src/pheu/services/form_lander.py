@@ -178,7 +178,12 @@ class LanderProcess:
     work then runs on another core instead of delaying answers. It runs at a lower CPU priority
     (``NICENESS``), so in a burst the cores go to answering people first and landing catches up after.
     ``stop`` lets it land what is queued (``FINISH_SECONDS`` at most); ``restart_if_dead`` starts a new one
-    if it died, since submissions are only stored, not landed, while none runs."""
+    if it died, since submissions are only stored, not landed, while none runs.
+
+    The stop signal is the end of a pipe, not a ``multiprocessing.Event``: setting an Event that a killed
+    process was waiting on blocks for ever (it waits for the dead waiter to wake), which hung the web
+    server's shutdown. A closed pipe also reaches the lander when the web process dies without a word, so
+    the lander does not outlive it."""
 
     def __init__(
         self,
@@ -189,14 +194,15 @@ class LanderProcess:
     ) -> None:
         self._args = (url, poll_seconds, niceness, finish_seconds)
         self._context = multiprocessing.get_context("spawn")  # no fork of a process holding threads
-        self._stop = self._context.Event()
+        self._reader, self._writer = self._context.Pipe(duplex=False)
+        self._stopping = False
         self._process = self._new_process()
 
     def _new_process(self) -> Any:
         url, poll_seconds, niceness, finish_seconds = self._args
         return self._context.Process(
-            target=run,
-            args=(url, self._stop, poll_seconds, niceness, finish_seconds),
+            target=_run_until_told,
+            args=(url, self._reader, poll_seconds, niceness, finish_seconds),
             name="pheu-form-lander",
             daemon=True,
         )
@@ -214,7 +220,7 @@ class LanderProcess:
 
     def restart_if_dead(self) -> bool:
         """Start a new lander if this one died (killed, out of memory): whether it had to."""
-        if self._stop.is_set() or self._process.is_alive():
+        if self._stopping or self._process.is_alive():
             return False
         log.warning("the form lander stopped (exit code %s); starting a new one", self._process.exitcode)
         self._process = self._new_process()
@@ -222,11 +228,30 @@ class LanderProcess:
         return True
 
     def stop(self, timeout: float = FINISH_SECONDS + 20.0) -> None:
-        self._stop.set()
+        self._stopping = True
+        self._writer.close()
         self._process.join(timeout)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join(5)
+
+
+class _PipeStop:
+    """What ``run`` asks of its stop signal (``is_set``, ``wait``), read from the end of a pipe: it is set
+    once the other end is closed or written to."""
+
+    def __init__(self, reader: Any) -> None:
+        self._reader = reader
+
+    def is_set(self) -> bool:
+        return bool(self._reader.poll(0))
+
+    def wait(self, timeout: float) -> bool:
+        return bool(self._reader.poll(timeout))
+
+
+def _run_until_told(url: str, reader: Any, poll_seconds: float, niceness: int, finish_seconds: float) -> None:
+    run(url, _PipeStop(reader), poll_seconds, niceness, finish_seconds)
 
 
 def drain(url: str, *, retry_failed: bool = False) -> LandSummary:
