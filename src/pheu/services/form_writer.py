@@ -164,10 +164,15 @@ class SubmissionWriter:
             self._land(batch)
 
     def _land(self, batch: list[_Waiting]) -> None:
+        answers: Sequence[Submitted | NotFound]
         try:
-            with write_turn(self.url), unit_of_work(self.url) as session:
-                lookups = self._fresh_lookups(session)
-                answers = (_store_batch if self.queued else _land_batch)(session, batch, lookups)
+            if self.queued:  # checked before the write turn: on SQLite the lander waits while it is held
+                answers, rows = _checked(batch, self._lookups_now())
+                with write_turn(self.url), unit_of_work(self.url) as session:
+                    session.execute(insert(_PAYLOADS), rows)
+            else:
+                with write_turn(self.url), unit_of_work(self.url) as session:
+                    answers = _land_batch(session, batch, self._fresh_lookups(session))
         except Exception as exc:
             if len(batch) > 1:
                 for waiting in batch:
@@ -177,6 +182,13 @@ class SubmissionWriter:
             return
         for waiting, answer in zip(batch, answers, strict=True):
             _answer(waiting.answer, answer)
+
+    def _lookups_now(self) -> Lookups:
+        cached = self._lookups
+        if cached is not None and time.monotonic() < cached[0]:
+            return cached[1]
+        with unit_of_work(self.url) as session:
+            return self._fresh_lookups(session)
 
     def _fresh_lookups(self, session: Session) -> Lookups:
         """Two threads landing at once may both read them; either copy is right."""
@@ -204,10 +216,10 @@ def _land_batch(session: Session, batch: Sequence[_Waiting], lookups: Lookups) -
     return [a for a in answers if a is not None]
 
 
-def _store_batch(session: Session, batch: Sequence[_Waiting], lookups: Lookups) -> list[Submitted]:
-    """Check each submission with intake's own cleaning, then store all of them for the lander (a rejected
-    one too: landing keeps it with its reasons). The answer is what landing will conclude: cleaning is
-    pure, so the lander gets the same verdict from the same record."""
+def _checked(batch: Sequence[_Waiting], lookups: Lookups) -> tuple[list[Submitted], list[dict[str, object]]]:
+    """Each submission checked with intake's own cleaning, and the rows that store all of them for the
+    lander (a rejected one too: landing keeps it with its reasons). The answer is what landing will
+    conclude: cleaning is pure, so the lander gets the same verdict from the same record."""
     answers: list[Submitted] = []
     rows: list[dict[str, object]] = []
     for waiting in batch:
@@ -229,8 +241,7 @@ def _store_batch(session: Session, batch: Sequence[_Waiting], lookups: Lookups) 
                 "attempts": 0,
             }
         )
-    session.execute(insert(_PAYLOADS), rows)
-    return answers
+    return answers, rows
 
 
 _PAYLOADS = table_of(InboundPayload)
