@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -22,7 +21,7 @@ from pheu.services import form_lander, form_writer, forms
 from pheu.store import Consent, Event, Form, InboundPayload, Lead, RejectedRecord
 from pheu.web.app import create_app
 from tests.capture.forms.conftest import Shop, add_form, draft, token
-from tests.capture.forms.test_writer import count, screened
+from tests.capture.forms.test_writer import count, refuse_boom, screened
 from tests.conftest import NOW
 
 
@@ -115,14 +114,7 @@ def test_a_submission_that_cannot_land_is_kept_failed_and_the_rest_land(
         session.add(
             InboundPayload(provider="form", received_at=NOW, headers={}, body="{not json", status="pending")
         )
-    real = forms.capture_many
-
-    def failing_for_one(session: Any, records: Any, *args: Any, **kwargs: Any) -> Any:
-        if any(r.fields.get("email") == "boom@gmail.com" for r in records):
-            raise RuntimeError("the database refused this row")
-        return real(session, records, *args, **kwargs)
-
-    monkeypatch.setattr(forms, "capture_many", failing_for_one)
+    real = refuse_boom(monkeypatch)
     summary = form_lander.drain(shop.url)
     assert (summary.landed, summary.failed) == (2, 2)
     rows = payloads(shop)

@@ -37,6 +37,20 @@ def screened(shop: Shop, slug: str = "uu-dai-tet", *, page: str | None = None, *
     return record
 
 
+def refuse_boom(monkeypatch: pytest.MonkeyPatch) -> Any:
+    """Landing fails for any batch holding boom@gmail.com, as when the database refuses that row; the real
+    ``capture_many`` is returned, to put back."""
+    real = forms.capture_many
+
+    def failing_for_one(session: Any, records: Any, *args: Any, **kwargs: Any) -> Any:
+        if any(r.fields.get("email") == "boom@gmail.com" for r in records):
+            raise RuntimeError("the database refused this row")
+        return real(session, records, *args, **kwargs)
+
+    monkeypatch.setattr(forms, "capture_many", failing_for_one)
+    return real
+
+
 def count(shop: Shop, model: Any) -> int:
     with unit_of_work(shop.url) as session:
         return int(session.scalar(select(func.count()).select_from(model)) or 0)
@@ -100,14 +114,7 @@ def test_a_submission_that_fails_to_land_does_not_take_its_batch_down(
 ) -> None:
     """A batch that fails is retried one submission at a time, so only the failing one gets the error."""
     add_form(shop)
-    real = forms.capture_many
-
-    def failing_for_one(session: Any, records: Any, *args: Any, **kwargs: Any) -> Any:
-        if any(r.fields.get("email") == "boom@gmail.com" for r in records):
-            raise RuntimeError("the database refused this row")
-        return real(session, records, *args, **kwargs)
-
-    monkeypatch.setattr(forms, "capture_many", failing_for_one)
+    refuse_boom(monkeypatch)
     writer = form_writer.SubmissionWriter(shop.url, background=False)
     first = writer.land("uu-dai-tet", screened(shop, full_name="Mai", email="mai@gmail.com"), NOW)
     failing = writer.land("uu-dai-tet", screened(shop, full_name="Nổ", email="boom@gmail.com"), NOW)
