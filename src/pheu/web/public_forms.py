@@ -122,9 +122,16 @@ async def read_posted(request: Request) -> Posted | None:
         # about a tenth of a submission's CPU cheaper than the streaming multipart parser; it decodes
         # the same way (the bytes as Latin-1, then each %XX sequence as UTF-8).
         body = await request.body()
-        return posted_from_form(parse_qsl(body.decode("latin-1"), keep_blank_values=True), referer)
+        try:  # as many fields at most as the multipart parser allows, so a flood of fields is refused
+            fields = parse_qsl(body.decode("latin-1"), keep_blank_values=True, max_num_fields=MAX_FIELDS)
+        except ValueError:
+            return None
+        return posted_from_form(fields, referer)
     data = await request.form()
     return posted_from_form(data.multi_items(), referer)
+
+
+MAX_FIELDS: Final = 1000  # Starlette's own limit for a parsed form
 
 
 def _is_urlencoded(request: Request) -> bool:

@@ -224,3 +224,15 @@ def test_a_lander_that_died_is_started_again(shop: Shop) -> None:
         assert count(shop, Lead) == 1
     finally:
         lander.stop()
+
+
+def test_a_form_post_with_a_flood_of_fields_is_refused(shop: Shop) -> None:
+    add_form(shop)
+    app = create_app(shop.url)
+    with TestClient(app) as client:
+        flood = "&".join(f"f{i}=x" for i in range(1500))
+        answer = client.post(
+            "/f/uu-dai-tet", content=flood, headers={"content-type": "application/x-www-form-urlencoded"}
+        )
+    assert answer.status_code == 400
+    assert count(shop, Lead) == 0
