@@ -27,7 +27,7 @@ from pheu.score.engine import compiled
 from pheu.score.facts import DAY_SECONDS, from_seconds, seconds
 from pheu.score.model import StageRule
 from pheu.score.stages import lead_condition
-from pheu.services import assignment
+from pheu.services import assignment, audit, stages
 from pheu.services.scoring_arrays import Snapshot
 from pheu.services.scoring_facts import last_manual_moves, model_actor, one_of
 from pheu.services.scoring_writes import update_leads
@@ -219,32 +219,23 @@ def apply(session: Session, model: ScoringModel, snap: Snapshot, scores: BulkSco
         {"id": [m[0] for m in moves], "stage": [m[2].target.value for m in moves]},
         {"stage_changed_at": now, "updated_at": now, "lost_reason": None},
     )
-    insert_many(session, AuditEntry, [_audit(lead_id, stage, p, actor) for lead_id, stage, p in moves])
+    insert_many(session, AuditEntry, [_audit(lead_id, p, actor) for lead_id, _, p in moves])
     assignment.hand_off(session, [m[0] for m in moves], now)
     return len(moves)
 
 
 def _change(lead_id: int, proposal: Proposal, actor: str) -> dict[str, Any]:
+    """The move's row as ``stages`` writes it, signed as the model signs its moves (``model_actor``)."""
+    return {**stages.move_row(lead_id, proposal.move), "actor_label": actor}
+
+
+def _audit(lead_id: int, proposal: Proposal, actor: str) -> dict[str, Any]:
     move = proposal.move
-    return {
-        "lead_id": lead_id,
-        "from_stage": move.from_stage.value if move.from_stage else None,
-        "to_stage": move.to_stage.value,
-        "at": move.at,
-        "actor_type": move.actor.type.value,
-        "actor_user_id": None,
-        "actor_label": actor,
-        "reason": move.reason,
-    }
-
-
-def _audit(lead_id: int, stage: Stage, proposal: Proposal, actor: str) -> dict[str, Any]:
-    return {
-        "at": proposal.move.at,
-        "actor_user_id": None,
-        "actor_label": actor,
-        "action": "move_stage",
-        "entity": "lead",
-        "entity_id": str(lead_id),
-        "changes": {"stage": [stage.value, proposal.target.value], "reason": proposal.reason_vi},
-    }
+    return audit.system_row(
+        at=move.at,
+        actor_label=actor,
+        action="move_stage",
+        entity="lead",
+        entity_id=lead_id,
+        changes=stages.audited(move),
+    )

@@ -48,7 +48,7 @@ def _lead_values(move: lifecycle.StageMove, now: datetime) -> dict[str, Any]:
     return values
 
 
-def _move_row(lead_id: int, move: lifecycle.StageMove) -> dict[str, Any]:
+def move_row(lead_id: int, move: lifecycle.StageMove) -> dict[str, Any]:
     """The ``stage_changes`` row of a move."""
     return {
         "lead_id": lead_id,
@@ -62,7 +62,8 @@ def _move_row(lead_id: int, move: lifecycle.StageMove) -> dict[str, Any]:
     }
 
 
-def _audited(move: lifecycle.StageMove) -> dict[str, Any]:
+def audited(move: lifecycle.StageMove) -> dict[str, Any]:
+    """What the audit entry of a move records as changed."""
     return {
         "stage": [move.from_stage.value if move.from_stage else None, move.to_stage.value],
         "reason": move.reason,
@@ -99,7 +100,7 @@ def move_stage(
     )
     if move.to_stage is lifecycle.Stage.OPPORTUNITY:  # the team's BANT bar, whoever asks for the move
         scoring_bant.require_opportunity_ready(session, lead, now)
-    change = StageChange(**_move_row(lead.id, move))
+    change = StageChange(**move_row(lead.id, move))
     session.add(change)
     for name, value in _lead_values(move, now).items():
         setattr(lead, name, value)
@@ -111,7 +112,7 @@ def move_stage(
         action="move_stage",
         entity="lead",
         entity_id=lead.id,
-        changes=_audited(move),
+        changes=audited(move),
     )
     session.flush()
     if lead.owner_id is None:
@@ -140,14 +141,14 @@ def move_by_model(
     statement (``_one_trip``): each round trip costs about as much as the write it carries."""
     move = _planned(kind, from_stage, target, now=now, actor=actor, reason=reason)
     values = _lead_values(move, now)
-    row = _move_row(lead_id, move)
-    audited = audit.system_row(
+    row = move_row(lead_id, move)
+    entry = audit.system_row(
         at=now,
         actor_label=actor.label,
         action="move_stage",
         entity="lead",
         entity_id=lead_id,
-        changes=_audited(move),
+        changes=audited(move),
     )
     if session.get_bind().dialect.name == "postgresql":
         params = {
@@ -155,7 +156,7 @@ def move_by_model(
             "m_from": from_stage.value,
             **{f"v_{k}": v for k, v in values.items()},
             **{f"c_{k}": v for k, v in row.items() if k != "lead_id"},
-            **{f"a_{k}": v for k, v in audited.items()},
+            **{f"a_{k}": v for k, v in entry.items()},
         }
         done = session.execute(_one_trip(tuple(values)), params).first()
         if done is None:
@@ -173,7 +174,7 @@ def move_by_model(
             return None
         owner_id, rules_active = moved.owner_id, None
         change_id = session.execute(insert(_MOVES).values(row).returning(_MOVES.c.id)).scalar_one()
-        session.execute(insert(_AUDIT).values(audited))
+        session.execute(insert(_AUDIT).values(entry))
     _held_lead_moved(session, lead_id, values)
     if owner_id is None:
         assignment.hand_off(session, [lead_id], now, rules_active=rules_active)
