@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Final
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pheu.capture import form_queue
@@ -98,7 +98,7 @@ def _claim(
     ]
     if payload_id is not None:
         where.append(_PAYLOADS.c.id == payload_id)
-    oldest = _PAYLOADS.select().with_only_columns(_PAYLOADS.c.id).where(*where).order_by(_PAYLOADS.c.id)
+    oldest = select(_PAYLOADS.c.id).where(*where).order_by(_PAYLOADS.c.id)
     stmt = (
         update(_PAYLOADS)
         .where(_PAYLOADS.c.id.in_(oldest.limit(size).scalar_subquery()), *where)
