@@ -10,17 +10,19 @@ writer never committed is simply cleaned again on resume.
 from __future__ import annotations
 
 import gc
+import marshal
 import multiprocessing
 import pickle
 import queue
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 
 from pheu.capture.files import Mapping, RawRow, open_table, to_incoming
 from pheu.capture.prepare import Lookups, PreparedLead, Rejection, prepare
-from pheu.capture.record import IncomingLead
+from pheu.capture.record import ConsentGiven, IncomingLead
 from pheu.clean.quality import FieldProblem
 
 AHEAD: Final = 2
@@ -56,57 +58,62 @@ class CleanChunk:
     lines: list[int | None] = field(default_factory=list)
     cleaned: list[PreparedLead | Rejection] = field(default_factory=list)
 
-    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
-        """Cross to the writer as flat tuples: unpickling a dataclass or a dict costs a step per field, and
-        that cost the writer more per row than landing the row. A dict goes as (its keys, its values), the
-        keys tuple shared by every row of the same shape, so pickle sends it once."""
-        shapes: dict[tuple[str, ...], tuple[str, ...]] = {}
+    def encode(self) -> bytes:
+        """The chunk as ``marshal`` bytes of plain tuples, lists and dicts, for the trip to the writer.
 
-        def flat(d: dict[str, Any]) -> tuple[tuple[str, ...], tuple[Any, ...]]:
-            keys = tuple(d)
-            return shapes.setdefault(keys, keys), tuple(d.values())
-
+        Pickling the dataclasses cost the reader 19 µs and the writer 9 µs per row, more than landing the
+        row; ``marshal`` knows only built-in types and is several times quicker both ways. Times go as ISO
+        text, sets (a lead's keys) cross as they are."""
         records = [
-            (flat(r.fields), r.source, r.external_id, r.occurred_at, r.consents, flat(r.answers))
+            (
+                r.fields,
+                r.source,
+                r.external_id,
+                None if r.occurred_at is None else r.occurred_at.isoformat(),
+                [(c.purpose, c.granted, c.text) for c in r.consents],
+                r.answers,
+            )
             for r in self.records
         ]
         cleaned = [
             r.reasons
             if isinstance(r, Rejection)
-            else (flat(r.values), r.keys, [astuple_problem(p) for p in r.problems], flat(r.answers))
+            else (r.values, r.keys, [(p.field, p.code, p.message, p.accepted) for p in r.problems], r.answers)
             for r in self.cleaned
         ]
         head = (self.rows_read, self.last_line, self.progress, self.unreadable, self.lines)
-        return (_rebuild, (head, records, cleaned))
+        return marshal.dumps((head, records, cleaned))
 
-
-def astuple_problem(problem: FieldProblem) -> tuple[str, str, str, str]:
-    return (problem.field, problem.code, problem.message, problem.accepted)
-
-
-def _rebuild(head: tuple[Any, ...], records: list[tuple[Any, ...]], cleaned: list[Any]) -> CleanChunk:
-    rows_read, last_line, progress, unreadable, lines = head
-    return CleanChunk(
-        rows_read,
-        last_line,
-        progress,
-        unreadable,
-        [
-            IncomingLead(dict(zip(*f, strict=True)), s, e, o, c, dict(zip(*a, strict=True)))
-            for f, s, e, o, c, a in records
-        ],
-        lines,
-        [Rejection(c) if isinstance(c, list) else _prepared(*c) for c in cleaned],
-    )
+    @classmethod
+    def decode(cls, data: bytes) -> CleanChunk:
+        """The chunk ``encode`` made. A rejection crossed as its list of reasons, a prepared row as a tuple."""
+        head, records, cleaned = marshal.loads(data)  # noqa: S302 - bytes from our own reader process
+        rows_read, last_line, progress, unreadable, lines = head
+        return cls(
+            rows_read,
+            last_line,
+            tuple(progress),
+            [tuple(u) for u in unreadable],
+            [
+                IncomingLead(
+                    f,
+                    s,
+                    e,
+                    None if o is None else datetime.fromisoformat(o),
+                    tuple(ConsentGiven(*c) for c in cs),
+                    a,
+                )
+                for f, s, e, o, cs, a in records
+            ],
+            lines,
+            [Rejection(c) if isinstance(c, list) else _prepared(*c) for c in cleaned],
+        )
 
 
 def _prepared(
-    values: Any, keys: set[str], problems: list[tuple[str, str, str, str]], answers: Any
+    values: dict[str, Any], keys: set[str], problems: list[tuple[str, str, str, str]], answers: dict[str, str]
 ) -> PreparedLead:
-    lead = dict(zip(*values, strict=True))
-    return PreparedLead(
-        lead, keys, lead["flags"], [FieldProblem(*p) for p in problems], dict(zip(*answers, strict=True))
-    )
+    return PreparedLead(values, keys, values["flags"], [FieldProblem(*p) for p in problems], answers)
 
 
 def clean_chunks(plan: ReadPlan) -> Iterator[CleanChunk]:
@@ -139,7 +146,7 @@ def clean_chunks_in_worker(plan: ReadPlan) -> Iterator[CleanChunk]:
     try:
         while True:
             try:
-                item = _unpickled(channel)
+                item = _received(channel)
             except queue.Empty:
                 if not worker.is_alive():
                     stopped = f"the import's reader process stopped (exit code {worker.exitcode})"
@@ -157,8 +164,8 @@ def clean_chunks_in_worker(plan: ReadPlan) -> Iterator[CleanChunk]:
         channel.close()
 
 
-def _unpickled(channel: Any) -> Any:
-    """The next item. Chunks come pickled by the worker and are unpickled here with the cyclic garbage
+def _received(channel: Any) -> Any:
+    """The next item. Chunks come encoded by the worker and are decoded here with the cyclic garbage
     collector paused (only for that): a chunk becomes some hundred thousand containers, and the collections
     their allocation triggers more than doubled the time."""
     data = channel.get(timeout=_POLL_SECONDS)
@@ -167,7 +174,7 @@ def _unpickled(channel: Any) -> Any:
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return pickle.loads(data)  # noqa: S301 - bytes from our own worker process
+        return CleanChunk.decode(data)
     finally:
         if was_enabled:
             gc.enable()
@@ -176,7 +183,7 @@ def _unpickled(channel: Any) -> Any:
 def _work(plan: ReadPlan, channel: Any) -> None:
     try:
         for chunk in clean_chunks(plan):
-            channel.put(pickle.dumps(chunk, protocol=pickle.HIGHEST_PROTOCOL))
+            channel.put(chunk.encode())
     except Exception as exc:  # handed to the writer, which fails the import with it
         try:
             pickle.dumps(exc)
