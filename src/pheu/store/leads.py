@@ -258,10 +258,9 @@ class Event(Base):
 class StageChange(Base):
     __tablename__ = "stage_changes"
     __table_args__ = (
-        Index("ix_stage_changes_lead_at", "lead_id", "at"),
-        Index("ix_stage_changes_to_at", "to_stage", "at"),
         # The dashboard's reads of moves (migration 0006); ``at`` before ``to_stage`` works around an SQLite
-        # 3.40 planner bug with a (lead_id, to_stage, at) index and a range on ``at``.
+        # 3.40 planner bug with a (lead_id, to_stage, at) index and a range on ``at``. They also serve a
+        # lead's history and the moves into a stage, whose narrower indexes 0011 dropped.
         Index("ix_stage_changes_report", "lead_id", "at", "to_stage"),
         Index("ix_stage_changes_moves", "to_stage", "at", "lead_id"),
     )
