@@ -5,7 +5,7 @@ submission — all set-wise, in the caller's transaction, so a batch lands whole
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, cast
@@ -19,9 +19,12 @@ from pheu.capture.prepare import Lookups, PreparedLead, Rejection, prepare
 from pheu.capture.record import IncomingLead
 from pheu.clean.dedupe import merge_fields
 from pheu.clean.search import fold, phone_search_forms, search_key
-from pheu.services.scoring_bulk import score_leads
+from pheu.score.facts import EventFact
+from pheu.score.model import LEAD_FIELDS as SCORED_FIELDS
+from pheu.services.scoring_bulk import NewLead, score_leads, score_new_leads
+from pheu.services.scoring_facts import facts_of
 from pheu.store import Campaign, Channel, Consent, Event, Lead, LeadMerge, RejectedRecord, StageChange
-from pheu.store.bulk import insert_many, insert_with_ids, update_many
+from pheu.store.bulk import insert_many, insert_scores, insert_with_ids, update_many
 from pheu.store.leads import LEADS
 
 Status = Literal["created", "merged", "rejected", "duplicate_delivery"]
@@ -142,7 +145,8 @@ def capture_many(
     _reject(session, records, rejected, lines, ctx, now, outcomes)
     existing = _existing_by_key(session, list(prepared.values()))
     plan = _plan(prepared, existing)
-    new_ids = _create(session, records, prepared, plan.creates, ctx, now)
+    created = _create(session, records, prepared, plan.creates, ctx, now)
+    new_ids = {f"new:{i}": lead_id for i, (lead_id, _) in created.items()}
     for i, target in plan.targets.items():
         lead_id = new_ids[target] if isinstance(target, str) else target
         outcomes[i] = Outcome(
@@ -151,11 +155,21 @@ def capture_many(
             flags=prepared[i].flags,
             problems=[_problem(p) for p in prepared[i].problems],
         )
+    fresh = _fresh(plan, created)
+    unscored = [lead_id for i, (lead_id, _) in created.items() if i not in fresh]
+    insert_scores(session, unscored, [{}] * len(unscored))
     _merge(session, records, prepared, plan, new_ids, ctx, now)
-    _events(session, records, prepared, outcomes, lines, ctx, now)
+    events = _events(session, records, prepared, outcomes, lines, ctx, now)
     _consents(session, records, outcomes, now)
+    score_new_leads(session, _new_leads(records, created, fresh, events, lookups), now)
     score_leads(
-        session, {o.lead_id for o in outcomes if o and o.lead_id and o.status != "duplicate_delivery"}, now
+        session,
+        {
+            o.lead_id
+            for i, o in enumerate(outcomes)
+            if o and o.lead_id and o.status != "duplicate_delivery" and i not in fresh
+        },
+        now,
     )
     final = [o for o in outcomes if o is not None]
     assert len(final) == len(records)
@@ -188,11 +202,13 @@ def _existing_by_key(session: Session, batch: list[PreparedLead]) -> dict[str, t
         return found
     conditions = []
     if emails:
-        conditions.append(_one_of(session, Lead.email, emails))
+        conditions.append(_one_of(session, LEADS.c.email, emails))
     if phones:
-        conditions.append(_one_of(session, Lead.phone, phones))
-    rows = session.execute(
-        select(Lead.id, Lead.email, Lead.phone, Lead.kind).where(or_(*conditions)).order_by(Lead.id)
+        conditions.append(_one_of(session, LEADS.c.phone, phones))
+    rows = session.execute(  # the bare table: ``Lead`` would join every lead's score row for nothing
+        select(LEADS.c.id, LEADS.c.email, LEADS.c.phone, LEADS.c.kind)
+        .where(or_(*conditions))
+        .order_by(LEADS.c.id)
     )
     for lead_id, email, phone, kind in rows:
         if email in emails:
@@ -250,7 +266,9 @@ def _create(
     creates: list[int],
     ctx: CaptureContext,
     now: datetime,
-) -> dict[str, int]:
+) -> dict[int, tuple[int, dict[str, Any]]]:
+    """Insert the leads ``creates`` name and their first moves; per record index, the new lead's id and
+    its row. Their score rows are left to the caller (``capture_many`` writes them once scored)."""
     if not creates:
         return {}
     rows = []
@@ -268,8 +286,7 @@ def _create(
                 "stage_changed_at": at,
             }
         )
-    ids = insert_with_ids(session, Lead, rows)
-    new_ids = {f"new:{i}": lead_id for i, lead_id in zip(creates, ids, strict=True)}
+    ids = insert_with_ids(session, Lead, rows, score_rows=False)
     insert_many(
         session,
         StageChange,
@@ -287,12 +304,45 @@ def _create(
             for lead_id, row in zip(ids, rows, strict=True)
         ],
     )
-    return new_ids
+    return {i: (lead_id, row) for i, lead_id, row in zip(creates, ids, rows, strict=True)}
+
+
+def _fresh(plan: _Plan, created: Mapping[int, tuple[int, dict[str, Any]]]) -> set[int]:
+    """The created leads no other record of the batch merged into: each has only its own capture event,
+    so ``score_new_leads`` can score it from what is in hand."""
+    merged_into = {t for i, t in plan.targets.items() if i not in plan.creates_set and isinstance(t, str)}
+    return {i for i in created if f"new:{i}" not in merged_into}
+
+
+def _new_leads(
+    records: Sequence[IncomingLead],
+    created: Mapping[int, tuple[int, dict[str, Any]]],
+    fresh: set[int],
+    events: Mapping[int, dict[str, Any]],
+    lookups: Lookups,
+) -> list[NewLead]:
+    """The fresh leads as the scoring rules see them: the same facts ``scoring_facts.lead_facts`` would
+    read back from the database."""
+    codes = {channel_id: code for code, channel_id in lookups.channels.items()}
+    out = []
+    for i in sorted(fresh):
+        lead_id, row = created[i]
+        event = events[i]
+        facts = facts_of(
+            {name: row[name] for name in SCORED_FIELDS},
+            channel=codes.get(row["channel_id"]),
+            flags=row["flags"],
+            kind=row["kind"],
+            consents={c.purpose: c.granted for c in records[i].consents},
+        )
+        fact = EventFact(event["type"], event["occurred_at"], event["properties"])
+        out.append(NewLead(lead_id, facts, row["stage"], fact))
+    return out
 
 
 def _lead_defaults() -> dict[str, Any]:
     """Every column a created row may carry, so all rows of one INSERT have the same keys."""
-    return dict.fromkeys(MERGEABLE) | {"interests": [], "flags": [], "country": "VN", "score": 0}
+    return dict.fromkeys(MERGEABLE) | {"interests": [], "flags": [], "country": "VN"}
 
 
 def _merge(
@@ -402,8 +452,9 @@ def _events(
     lines: Sequence[int | None],
     ctx: CaptureContext,
     now: datetime,
-) -> None:
-    rows = []
+) -> dict[int, dict[str, Any]]:
+    """Each landed record's capture event, inserted; returned by record index."""
+    rows: dict[int, dict[str, Any]] = {}
     for i, outcome in enumerate(outcomes):
         if outcome is None or outcome.status not in ("created", "merged"):
             continue
@@ -430,19 +481,18 @@ def _events(
             properties["import_id"] = ctx.import_id
             properties["line"] = lines[i]
         properties["outcome"] = outcome.status
-        rows.append(
-            {
-                "lead_id": outcome.lead_id,
-                "type": ctx.event_type,
-                "occurred_at": min(records[i].occurred_at or now, now),
-                "properties": properties,
-                "source": records[i].source,
-                "external_id": records[i].external_id,
-                "created_at": now,
-            }
-        )
+        rows[i] = {
+            "lead_id": outcome.lead_id,
+            "type": ctx.event_type,
+            "occurred_at": min(records[i].occurred_at or now, now),
+            "properties": properties,
+            "source": records[i].source,
+            "external_id": records[i].external_id,
+            "created_at": now,
+        }
     if rows:
-        insert_many(session, Event, rows)
+        insert_many(session, Event, list(rows.values()))
+    return rows
 
 
 def _consents(

@@ -13,10 +13,11 @@ event re-scored after the run began keeps that newer score.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any, Final
 
 import numpy as np
@@ -24,7 +25,10 @@ from sqlalchemy.orm import Session
 
 from pheu.auth.roles import Principal
 from pheu.db import unit_of_work
-from pheu.score.bulk import BulkScores, Ints, rescore
+from pheu.lifecycle import LeadKind
+from pheu.score import LeadFacts
+from pheu.score.bulk import BulkScores, EventBatch, Ints, LeadTable, fields_read, property_masks, rescore
+from pheu.score.facts import EventFact
 from pheu.services import scoring_moves
 from pheu.services.scoring import (
     ActiveModel,
@@ -33,8 +37,9 @@ from pheu.services.scoring import (
     import_model,
     require_model_editor,
 )
-from pheu.services.scoring_arrays import NO_MODEL, Snapshot, load
+from pheu.services.scoring_arrays import NO_MODEL, Snapshot, Stored, load
 from pheu.services.scoring_writes import update_leads
+from pheu.store.bulk import insert_scores
 from pheu.store.scoring import SCORE_BEHAVIOUR, SCORE_FIT, SCORE_MODEL_ID, SCORED_AT, TEMPERATURE
 
 WRITE_CHUNK: Final = 50_000
@@ -116,6 +121,68 @@ def score_leads(session: Session, lead_ids: Iterable[int], now: datetime) -> int
     snap = load(session, [active.model], now, wanted)
     scores = rescore(active.model, snap.table, snap.events, now, snap.masks)
     write_scores(session, active, snap, scores, now, changed(active, snap, scores))
+    return scoring_moves.apply(session, active.model, snap, scores, now)
+
+
+@dataclass(frozen=True, slots=True)
+class NewLead:
+    """A lead created in the caller's transaction whose only event is its capture: everything its score
+    reads is in hand, so it is scored without reading it back. ``stage`` is the one it was created in."""
+
+    id: int
+    facts: LeadFacts
+    stage: str
+    event: EventFact
+
+
+def score_new_leads(session: Session, leads: Sequence[NewLead], now: datetime) -> int:
+    """Score leads just created and write their score rows, which the caller left out (see
+    ``store.bulk.insert_with_ids``); returns how many the model moved to a new stage.
+
+    The same arithmetic as ``score_leads`` on the same facts, minus the round trip: at an import's pace,
+    reading a million new leads and their events back and rewriting each score row was an eighth of the
+    import's time."""
+    if not leads:
+        return 0
+    active = active_model(session)
+    ordered = sorted(leads, key=attrgetter("id"))
+    table = LeadTable.from_facts([lead.facts for lead in ordered], fields_read(active.model))
+    batch = EventBatch.from_facts([[lead.event] for lead in ordered])
+    masks = property_masks(active.model, batch)
+    scores = rescore(active.model, table, batch, now, masks)
+    size = len(ordered)
+    ids = np.fromiter((lead.id for lead in ordered), np.int64, size)
+    points = whole_points(scores.total).tolist()
+    insert_scores(
+        session,
+        ids.tolist(),
+        [
+            {
+                "score": total,
+                SCORE_FIT: fit,
+                SCORE_BEHAVIOUR: behaviour,
+                TEMPERATURE: temperature,
+                SCORED_AT: now,
+                SCORE_MODEL_ID: active.row_id,
+            }
+            for total, fit, behaviour, temperature in zip(
+                points,
+                scores.fit.tolist(),
+                scores.behaviour.tolist(),
+                temperatures(active, scores.total),
+                strict=True,
+            )
+        ],
+    )
+    never = Stored(
+        score=np.zeros(size, np.int64),
+        fit=np.full(size, np.nan),
+        behaviour=np.full(size, np.nan),
+        temperature=np.full(size, None, dtype=object),
+        model_id=np.full(size, NO_MODEL, np.int64),
+    )
+    sales = np.fromiter((lead.facts.kind is LeadKind.SALES for lead in ordered), np.bool_, size)
+    snap = Snapshot(ids, sales, tuple(lead.stage for lead in ordered), table, batch, masks, never)
     return scoring_moves.apply(session, active.model, snap, scores, now)
 
 

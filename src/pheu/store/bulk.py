@@ -7,7 +7,9 @@ holds the write lock and the highest ids are exactly the rows just written.
 
 A lead is two rows (``leads`` and its ``lead_scores`` row, see ``store.leads``): given ``Lead``, these
 functions split each row's score columns off and write the score rows too, so no bulk path can leave a lead
-without one (the ORM joins the two, so such a lead would vanish from every list).
+without one (the ORM joins the two, so such a lead would vanish from every list). The one exception is asked
+for by name: intake scores the leads it creates before their score rows exist and writes those rows once,
+with their scores (``insert_with_ids(..., score_rows=False)`` then ``insert_scores``), in one transaction.
 """
 
 from __future__ import annotations
@@ -50,8 +52,9 @@ def _split_scores(
     return plain, scores
 
 
-def _insert_scores(session: Session, ids: Sequence[int], scores: Sequence[dict[str, Any]]) -> None:
-    """The score rows of newly inserted leads (columns left out take their defaults)."""
+def insert_scores(session: Session, ids: Sequence[int], scores: Sequence[dict[str, Any]]) -> None:
+    """The score rows of newly inserted leads, all with the keys of the first (columns left out take their
+    defaults)."""
     keys = list(scores[0]) if scores else []
     rows = [
         {"lead_id": i, "score": 0, **{k: s.get(k) for k in keys}} for i, s in zip(ids, scores, strict=True)
@@ -79,7 +82,7 @@ def insert_many(session: Session, model: type[Base], rows: Sequence[dict[str, An
     else:
         session.execute(insert(table), list(plain))
     if split is not None:
-        _insert_scores(session, [row["id"] for row in rows], split[1])
+        insert_scores(session, [row["id"] for row in rows], split[1])
 
 
 def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]], ids: Sequence[int] = ()) -> None:
@@ -146,8 +149,11 @@ def update_many(session: Session, model: type[Base], rows: Sequence[dict[str, An
             session.execute(stmt, [{**{c: row[c] for c in names}, "_id": row["id"]} for row in rows])
 
 
-def insert_with_ids(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` (all with the same keys) and return their new ids, in the order of ``rows``."""
+def insert_with_ids(
+    session: Session, model: type[Base], rows: Sequence[dict[str, Any]], *, score_rows: bool = True
+) -> list[int]:
+    """Insert ``rows`` (all with the same keys) and return their new ids, in the order of ``rows``. For
+    ``Lead`` with ``score_rows=False`` the score rows are the caller's to write, in the same transaction."""
     if not rows:
         return []
     table = table_of(model)
@@ -170,6 +176,6 @@ def insert_with_ids(session: Session, model: type[Base], rows: Sequence[dict[str
         session.execute(insert(table), list(plain))
         newest = session.scalars(select(id_column).order_by(id_column.desc()).limit(len(plain)))
         ids = sorted(int(i) for i in newest)
-    if split is not None:
-        _insert_scores(session, ids, split[1])
+    if split is not None and score_rows:
+        insert_scores(session, ids, split[1])
     return ids
