@@ -123,8 +123,27 @@ def _copy_converter(column_type: Any) -> Callable[[Any], Any] | None:
 
         return naive_utc
     if isinstance(column_type, JSON):
-        return _JSON_TEXT
+        return _json_text()
     return None
+
+
+def _json_text() -> Callable[[Any], str]:
+    """JSON text per value, a list of strings encoded once per batch: a lead's flags and interests are a
+    handful of distinct lists repeated over thousands of rows."""
+    lists: dict[tuple[Any, ...], str] = {}
+
+    def text(value: Any) -> str:
+        if type(value) is not list:
+            return _JSON_TEXT(value)
+        key = tuple(value)
+        if not all(type(item) is str for item in key):  # 1 and True are equal keys but not equal JSON
+            return _JSON_TEXT(value)
+        hit = lists.get(key)
+        if hit is None:
+            hit = lists[key] = _JSON_TEXT(value)
+        return hit
+
+    return text
 
 
 # One encoder for every value: json.dumps with options builds a new JSONEncoder per call.
