@@ -73,3 +73,25 @@ def test_a_chunk_crosses_processes_unchanged(data: list[tuple[str, ...]], size: 
             if hasattr(after, "values"):
                 assert after.keys == before.keys
                 assert after.flags is after.values["flags"]  # still one list, as prepare made it
+
+
+def test_consents_and_mixed_rows_cross_unchanged() -> None:
+    """A CSV row never carries consents, but a chunk is any batch of submissions: those that do keep them."""
+    from datetime import UTC, datetime
+
+    from pheu.capture.prepare import prepare
+    from pheu.capture.record import ConsentGiven, IncomingLead
+
+    records = [
+        IncomingLead({"email": "an@gmail.com"}, "form:a", "x-1", datetime(2026, 11, 2, 1, tzinfo=UTC)),
+        IncomingLead({"email": "bad@"}, "form:a", consents=(ConsentGiven("zalo", True, "Đồng ý"),)),
+        IncomingLead(
+            {"phone": "0901234567"},
+            "form:b",
+            consents=(ConsentGiven("email_marketing", False),),
+            answers={"Câu hỏi": "Có"},
+        ),
+    ]
+    chunk = CleanChunk(3, 3, (10, 20), [(4, {"a": "b"}, "too many values")], records, [1, 2, 3])
+    chunk.cleaned = [prepare(r, LOOKUPS, default_channel="seo", bought_list=False) for r in records]
+    assert CleanChunk.decode(chunk.encode()) == chunk
