@@ -20,9 +20,7 @@ from pheu.capture.record import IncomingLead
 from pheu.clean.dedupe import merge_fields
 from pheu.clean.search import fold, phone_search_forms, search_key
 from pheu.score.facts import EventFact
-from pheu.score.model import LEAD_FIELDS as SCORED_FIELDS
 from pheu.services.scoring_bulk import NewLead, score_leads, score_new_leads
-from pheu.services.scoring_facts import facts_of
 from pheu.store import Campaign, Channel, Consent, Event, Lead, LeadMerge, RejectedRecord, StageChange
 from pheu.store.bulk import insert_many, insert_scores, insert_with_ids, update_many
 from pheu.store.leads import LEADS
@@ -321,22 +319,16 @@ def _new_leads(
     events: Mapping[int, dict[str, Any]],
     lookups: Lookups,
 ) -> list[NewLead]:
-    """The fresh leads as the scoring rules see them: the same facts ``scoring_facts.lead_facts`` would
+    """The fresh leads with what their scores read: the same facts ``scoring_facts.lead_facts`` would
     read back from the database."""
     codes = {channel_id: code for code, channel_id in lookups.channels.items()}
     out = []
     for i in sorted(fresh):
         lead_id, row = created[i]
         event = events[i]
-        facts = facts_of(
-            {name: row[name] for name in SCORED_FIELDS},
-            channel=codes.get(row["channel_id"]),
-            flags=row["flags"],
-            kind=row["kind"],
-            consents={c.purpose: c.granted for c in records[i].consents},
-        )
+        consents = {c.purpose: c.granted for c in records[i].consents}
         fact = EventFact(event["type"], event["occurred_at"], event["properties"])
-        out.append(NewLead(lead_id, facts, row["stage"], fact))
+        out.append(NewLead(lead_id, row, codes.get(row["channel_id"]), consents, fact))
     return out
 
 

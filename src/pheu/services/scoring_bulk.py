@@ -29,6 +29,7 @@ from pheu.lifecycle import LeadKind
 from pheu.score import LeadFacts
 from pheu.score.bulk import BulkScores, EventBatch, Ints, LeadTable, fields_read, property_masks, rescore
 from pheu.score.facts import EventFact
+from pheu.score.model import LEAD_FIELDS
 from pheu.services import scoring_moves
 from pheu.services.scoring import (
     ActiveModel,
@@ -38,6 +39,7 @@ from pheu.services.scoring import (
     require_model_editor,
 )
 from pheu.services.scoring_arrays import NO_MODEL, Snapshot, Stored, load
+from pheu.services.scoring_facts import facts_of
 from pheu.services.scoring_writes import update_leads
 from pheu.store.bulk import insert_scores
 from pheu.store.scoring import SCORE_BEHAVIOUR, SCORE_FIT, SCORE_MODEL_ID, SCORED_AT, TEMPERATURE
@@ -127,12 +129,25 @@ def score_leads(session: Session, lead_ids: Iterable[int], now: datetime) -> int
 @dataclass(frozen=True, slots=True)
 class NewLead:
     """A lead created in the caller's transaction whose only event is its capture: everything its score
-    reads is in hand, so it is scored without reading it back. ``stage`` is the one it was created in."""
+    reads is in hand, so it is scored without reading it back. ``row`` holds its ``leads`` columns by name
+    (``stage`` the one it was created in), ``channel`` its channel's code, ``consents`` its answers."""
 
     id: int
-    facts: LeadFacts
-    stage: str
+    row: Mapping[str, Any]
+    channel: str | None
+    consents: Mapping[str, bool]
     event: EventFact
+
+    def facts(self, fields: Sequence[str]) -> LeadFacts:
+        """The facts ``scoring_facts.lead_facts`` would read back, with only the lead ``fields`` given."""
+        row = self.row
+        return facts_of(
+            {name: row[name] for name in fields},
+            channel=self.channel,
+            flags=row["flags"],
+            kind=row["kind"],
+            consents=dict(self.consents),
+        )
 
 
 def score_new_leads(session: Session, leads: Sequence[NewLead], now: datetime) -> int:
@@ -146,7 +161,10 @@ def score_new_leads(session: Session, leads: Sequence[NewLead], now: datetime) -
         return 0
     active = active_model(session)
     ordered = sorted(leads, key=attrgetter("id"))
-    table = LeadTable.from_facts([lead.facts for lead in ordered], fields_read(active.model))
+    read = fields_read(active.model)
+    fields = sorted({"email" if name == "email_domain" else name for name in read} & LEAD_FIELDS)
+    facts = [lead.facts(fields) for lead in ordered]
+    table = LeadTable.from_facts(facts, read)
     batch = EventBatch.from_facts([[lead.event] for lead in ordered])
     masks = property_masks(active.model, batch)
     scores = rescore(active.model, table, batch, now, masks)
@@ -181,8 +199,8 @@ def score_new_leads(session: Session, leads: Sequence[NewLead], now: datetime) -
         temperature=np.full(size, None, dtype=object),
         model_id=np.full(size, NO_MODEL, np.int64),
     )
-    sales = np.fromiter((lead.facts.kind is LeadKind.SALES for lead in ordered), np.bool_, size)
-    snap = Snapshot(ids, sales, tuple(lead.stage for lead in ordered), table, batch, masks, never)
+    sales = np.fromiter((f.kind is LeadKind.SALES for f in facts), np.bool_, size)
+    snap = Snapshot(ids, sales, tuple(lead.row["stage"] for lead in ordered), table, batch, masks, never)
     return scoring_moves.apply(session, active.model, snap, scores, now)
 
 
