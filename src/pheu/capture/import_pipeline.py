@@ -9,7 +9,6 @@ writer never committed is simply cleaned again on resume.
 
 from __future__ import annotations
 
-import gc
 import marshal
 import multiprocessing
 import pickle
@@ -21,6 +20,7 @@ from operator import attrgetter
 from pathlib import Path
 from typing import Any, Final
 
+from pheu import collector
 from pheu.capture.files import Mapping, RawRow, open_table, to_incoming
 from pheu.capture.prepare import Lookups, PreparedLead, Rejection, prepare
 from pheu.capture.record import ConsentGiven, IncomingLead
@@ -188,13 +188,8 @@ def _received(channel: Any) -> Any:
     data = channel.get(timeout=_POLL_SECONDS)
     if not isinstance(data, bytes):
         return data
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with collector.paused():
         return CleanChunk.decode(data)
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def _work(plan: ReadPlan, channel: Any) -> None:

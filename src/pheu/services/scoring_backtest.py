@@ -10,15 +10,14 @@ Admins and marketers may run it (it reads every lead).
 
 from __future__ import annotations
 
-import gc
 import math
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pheu import collector
 from pheu.auth.roles import Principal
 from pheu.db import unit_of_work
 from pheu.score import ScoringModel
@@ -78,25 +77,10 @@ def backtest(
     if not isinstance(candidate, ScoringModel):
         candidate = read_model(candidate)[0]
     started = time.perf_counter()
-    with _collector_paused(), unit_of_work(url) as session:
+    with collector.paused(), unit_of_work(url) as session:
         if session.get_bind().dialect.name == "postgresql":
             session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
         active = active_model(session).model
         history = read_history(session, [active, candidate], now)
         comparison = compare(active, candidate, history)
     return BacktestReport(comparison, history.leads.size, time.perf_counter() - started)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Reading the leads makes a few hundred thousand small objects (rows, values) that form no cycles: the
-    cyclic collector would walk them again and again as they pile up and free none of them. When the history
-    itself was such objects, pausing it cut a backtest by ~40 %; now that it is arrays the gain is within
-    noise. Process-wide, hence restored as it was found."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
