@@ -8,10 +8,9 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, String, any_, bindparam, or_, select
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from pheu import lifecycle
@@ -23,6 +22,7 @@ from pheu.score.facts import EventFact
 from pheu.services.scoring_bulk import NewLead, score_leads, score_new_leads
 from pheu.store import Campaign, Channel, Consent, Event, Lead, LeadMerge, RejectedRecord, StageChange
 from pheu.store.bulk import insert_many, insert_scores, insert_with_ids, update_many
+from pheu.store.filters import one_of
 from pheu.store.leads import LEADS
 
 Status = Literal["created", "merged", "rejected", "duplicate_delivery"]
@@ -183,7 +183,7 @@ def _already_delivered(session: Session, records: Sequence[IncomingLead]) -> dic
     for source, ids in by_source.items():
         rows = session.execute(
             select(Event.external_id, Event.lead_id).where(
-                Event.source == source, _one_of(session, Event.external_id, set(ids))
+                Event.source == source, one_of(session, Event.external_id, set(ids))
             )
         )
         for ext, lead_id in rows:
@@ -200,9 +200,9 @@ def _existing_by_key(session: Session, batch: list[PreparedLead]) -> dict[str, t
         return found
     conditions = []
     if emails:
-        conditions.append(_one_of(session, LEADS.c.email, emails))
+        conditions.append(one_of(session, LEADS.c.email, emails))
     if phones:
-        conditions.append(_one_of(session, LEADS.c.phone, phones))
+        conditions.append(one_of(session, LEADS.c.phone, phones))
     rows = session.execute(  # the bare table: ``Lead`` would join every lead's score row for nothing
         select(LEADS.c.id, LEADS.c.email, LEADS.c.phone, LEADS.c.kind)
         .where(or_(*conditions))
@@ -214,14 +214,6 @@ def _existing_by_key(session: Session, batch: list[PreparedLead]) -> dict[str, t
         if phone in phones:
             found.setdefault(f"phone:{phone}", (lead_id, kind))
     return found
-
-
-def _one_of(session: Session, column: Any, values: set[str]) -> ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL as ``= ANY(array)``: one parameter instead of thousands, which
-    SQLAlchemy would otherwise expand and psycopg bind one by one."""
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(ColumnElement[bool], column == any_(bindparam(None, sorted(values), type_=ARRAY(String))))
-    return cast(ColumnElement[bool], column.in_(values))
 
 
 @dataclass(slots=True)

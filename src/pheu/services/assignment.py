@@ -27,10 +27,10 @@ from pheu.handoff.rules import LeadFacts, Rule, RuleError, parse_conditions
 from pheu.handoff.settings import HandoffConfig
 from pheu.services import handoff_settings
 from pheu.services.notifications import notify_many
-from pheu.services.scoring_facts import one_of
 from pheu.services.scoring_writes import update_leads
 from pheu.store import Assignment, AssignmentRule, Channel, DayOff, Lead, Task, User
 from pheu.store.bulk import insert_many
+from pheu.store.filters import one_of
 
 OPEN_STAGES = tuple(s.value for s in lifecycle.SALES_STAGES if lifecycle.is_open(s))
 CHUNK = 5000

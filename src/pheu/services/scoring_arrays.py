@@ -29,8 +29,9 @@ from pheu.score.facts import FieldValue
 from pheu.score.model import LEAD_FIELDS
 from pheu.services import scoring_events, scoring_leads_pg
 from pheu.services.scoring_events import joined_numbers
-from pheu.services.scoring_facts import Needs, needs, one_of
+from pheu.services.scoring_facts import Needs, needs
 from pheu.store import Channel, Consent
+from pheu.store.filters import one_of
 
 ROWS: Final = 100_000
 SUBSET: Final = 10_000

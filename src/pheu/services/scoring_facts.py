@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, any_, bindparam, func, literal, select, true
-from sqlalchemy.dialects.postgresql import ARRAY, BIGINT
+from sqlalchemy import ColumnElement, ScalarSelect, Select, and_, bindparam, func, literal, select, true
 from sqlalchemy.orm import Session
 
 from pheu.lifecycle import Actor, ActorType, LeadKind
@@ -21,6 +20,7 @@ from pheu.score import EventFact, LeadFacts, ScoringModel
 from pheu.score.model import LEAD_FIELDS, BehaviourRule
 from pheu.services.scoring import ActiveModel, active_model, model_for, model_key
 from pheu.store import Event, Lead, ScoringModelVersion, StageChange
+from pheu.store.filters import one_of
 
 # A person's move: the model leaves it alone until new evidence (see pheu.score.stages).
 MANUAL_ACTORS: Final = (ActorType.USER.value, ActorType.API.value)
@@ -94,15 +94,6 @@ def facts_of(
         kind=LeadKind(kind),
         consents=consents,
     )
-
-
-def one_of(session: Session, column: Any, values: Iterable[int]) -> ColumnElement[bool]:
-    """``column IN values``; on PostgreSQL one array parameter instead of thousands of bound values."""
-    wanted = sorted(set(values))
-    if session.get_bind().dialect.name == "postgresql":
-        result: ColumnElement[bool] = column == any_(bindparam(None, wanted, type_=ARRAY(BIGINT)))
-        return result
-    return column.in_(wanted)  # type: ignore[no-any-return]
 
 
 _NEEDS: dict[int, tuple[ScoringModel, Needs]] = {}

@@ -29,10 +29,11 @@ from pheu.score.model import StageRule
 from pheu.score.stages import lead_condition
 from pheu.services import assignment, audit, stages
 from pheu.services.scoring_arrays import Snapshot
-from pheu.services.scoring_facts import last_manual_moves, model_actor, one_of
+from pheu.services.scoring_facts import last_manual_moves, model_actor
 from pheu.services.scoring_writes import update_leads
 from pheu.store import AuditEntry, Consent, Lead, StageChange
 from pheu.store.bulk import insert_many
+from pheu.store.filters import one_of
 
 
 @dataclass(frozen=True, slots=True)
