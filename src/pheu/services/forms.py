@@ -276,18 +276,13 @@ def update_form(
     return form
 
 
-def public_form(session: Session, slug: str) -> Form:
-    """The form published at ``/f/{slug}``; an inactive one is as absent as an unknown one."""
-    form = session.scalar(select(Form).where(Form.slug == slug, Form.active.is_(True)))
+def public_form(session: Session, slug: str, *, paused_too: bool = False) -> Form:
+    """The form published at ``/f/{slug}``; an inactive one is as absent as an unknown one, unless
+    ``paused_too`` (landing submissions it accepted while it was active)."""
+    query = select(Form).where(Form.slug == slug)
+    form = session.scalar(query if paused_too else query.where(Form.active.is_(True)))
     if form is None:
-        raise NotFound(f"There is no active form '{slug}'.")
-    return form
-
-
-def _any_form(session: Session, slug: str) -> Form:
-    form = session.scalar(select(Form).where(Form.slug == slug))
-    if form is None:
-        raise NotFound(f"There is no form '{slug}'.")
+        raise NotFound(f"There is no {'' if paused_too else 'active '}form '{slug}'.")
     return form
 
 
@@ -357,7 +352,7 @@ def land(
     ``accepted_earlier`` (queued while it was: a form paused since then still lands them). A rejected
     record is kept as a ``RejectedRecord``, so the caller must commit even then. ``lookups`` default to
     fresh ones."""
-    form = _any_form(session, slug) if accepted_earlier else public_form(session, slug)
+    form = public_form(session, slug, paused_too=accepted_earlier)
     ctx = CaptureContext(
         event_type="form_submit",
         actor_type=ActorType.SYSTEM,
