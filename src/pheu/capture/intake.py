@@ -19,9 +19,11 @@ from pheu.capture.record import IncomingLead
 from pheu.clean.dedupe import merge_fields
 from pheu.clean.search import fold, phone_search_forms, search_key
 from pheu.score.facts import EventFact
+from pheu.services.scoring import active_model
 from pheu.services.scoring_bulk import NewLead, score_leads, score_new_leads
 from pheu.store import Campaign, Channel, Consent, Event, Lead, LeadMerge, RejectedRecord, StageChange
 from pheu.store.bulk import insert_many, insert_scores, insert_with_ids, update_many
+from pheu.store.copy_lane import overlapped
 from pheu.store.filters import one_of
 from pheu.store.leads import LEADS
 
@@ -143,32 +145,37 @@ def capture_many(
     _reject(session, records, rejected, lines, ctx, now, outcomes)
     existing = _existing_by_key(session, list(prepared.values()))
     plan = _plan(prepared, existing)
-    created = _create(session, records, prepared, plan.creates, ctx, now)
-    new_ids = {f"new:{i}": lead_id for i, (lead_id, _) in created.items()}
-    for i, target in plan.targets.items():
-        lead_id = new_ids[target] if isinstance(target, str) else target
-        outcomes[i] = Outcome(
-            "created" if i in plan.creates_set else "merged",
-            lead_id=lead_id,
-            flags=prepared[i].flags,
-            problems=[_problem(p) for p in prepared[i].problems],
+    active = active_model(session)
+    # The new leads' COPYs go out on a lane (``store.copy_lane``) while this thread builds their events and
+    # scores, which need nothing from the database; the first statement after that waits for them.
+    with overlapped(session):
+        created = _create(session, records, prepared, plan.creates, ctx, now)
+        new_ids = {f"new:{i}": lead_id for i, (lead_id, _) in created.items()}
+        for i, target in plan.targets.items():
+            lead_id = new_ids[target] if isinstance(target, str) else target
+            outcomes[i] = Outcome(
+                "created" if i in plan.creates_set else "merged",
+                lead_id=lead_id,
+                flags=prepared[i].flags,
+                problems=[_problem(p) for p in prepared[i].problems],
+            )
+        fresh = _fresh(plan, created)
+        events = _event_rows(records, prepared, outcomes, lines, ctx, now)
+        _consents(session, records, outcomes, set(new_ids.values()), now)  # the model's moves read them
+        score_new_leads(session, _new_leads(records, created, fresh, events, lookups), now, active)
+        unscored = [lead_id for i, (lead_id, _) in created.items() if i not in fresh]
+        insert_scores(session, unscored, [{}] * len(unscored))
+        _merge(session, records, prepared, plan, new_ids, ctx, now)
+        insert_many(session, Event, list(events.values()))
+        score_leads(
+            session,
+            {
+                o.lead_id
+                for i, o in enumerate(outcomes)
+                if o and o.lead_id and o.status != "duplicate_delivery" and i not in fresh
+            },
+            now,
         )
-    fresh = _fresh(plan, created)
-    unscored = [lead_id for i, (lead_id, _) in created.items() if i not in fresh]
-    insert_scores(session, unscored, [{}] * len(unscored))
-    _merge(session, records, prepared, plan, new_ids, ctx, now)
-    events = _events(session, records, prepared, outcomes, lines, ctx, now)
-    _consents(session, records, outcomes, now)
-    score_new_leads(session, _new_leads(records, created, fresh, events, lookups), now)
-    score_leads(
-        session,
-        {
-            o.lead_id
-            for i, o in enumerate(outcomes)
-            if o and o.lead_id and o.status != "duplicate_delivery" and i not in fresh
-        },
-        now,
-    )
     final = [o for o in outcomes if o is not None]
     assert len(final) == len(records)
     return final
@@ -428,8 +435,7 @@ def _reject(
         outcomes[i] = Outcome("rejected", problems=r.reasons, rejected_id=rid)
 
 
-def _events(
-    session: Session,
+def _event_rows(
     records: Sequence[IncomingLead],
     prepared: dict[int, PreparedLead],
     outcomes: list[Outcome | None],
@@ -437,7 +443,7 @@ def _events(
     ctx: CaptureContext,
     now: datetime,
 ) -> dict[int, dict[str, Any]]:
-    """Each landed record's capture event, inserted; returned by record index."""
+    """Each landed record's capture event, by record index (the caller inserts them)."""
     rows: dict[int, dict[str, Any]] = {}
     for i, outcome in enumerate(outcomes):
         if outcome is None or outcome.status not in ("created", "merged"):
@@ -474,14 +480,18 @@ def _events(
             "external_id": records[i].external_id,
             "created_at": now,
         }
-    if rows:
-        insert_many(session, Event, list(rows.values()))
     return rows
 
 
 def _consents(
-    session: Session, records: Sequence[IncomingLead], outcomes: list[Outcome | None], now: datetime
+    session: Session,
+    records: Sequence[IncomingLead],
+    outcomes: list[Outcome | None],
+    created: set[int],
+    now: datetime,
 ) -> None:
+    """Each landed record's consent answers, the latest per lead and purpose; only leads that existed
+    before this batch (not ``created``) can already hold some."""
     wanted: dict[tuple[int, str], dict[str, Any]] = {}
     for record, outcome in zip(records, outcomes, strict=True):
         if outcome is None or outcome.lead_id is None or outcome.status not in ("created", "merged"):
@@ -497,15 +507,19 @@ def _consents(
             }
     if not wanted:
         return
-    lead_ids = {lead_id for lead_id, _ in wanted}
-    have = {
-        (lead_id, purpose): (cid, granted)
-        for cid, lead_id, purpose, granted in session.execute(
-            select(Consent.id, Consent.lead_id, Consent.purpose, Consent.granted).where(
-                Consent.lead_id.in_(lead_ids)
+    lead_ids = {lead_id for lead_id, _ in wanted} - created
+    have = (
+        {}
+        if not lead_ids
+        else {
+            (lead_id, purpose): (cid, granted)
+            for cid, lead_id, purpose, granted in session.execute(
+                select(Consent.id, Consent.lead_id, Consent.purpose, Consent.granted).where(
+                    Consent.lead_id.in_(lead_ids)
+                )
             )
-        )
-    }
+        }
+    )
     new = [row for key, row in wanted.items() if key not in have]
     changed = [
         {

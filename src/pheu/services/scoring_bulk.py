@@ -150,7 +150,9 @@ class NewLead:
         )
 
 
-def score_new_leads(session: Session, leads: Sequence[NewLead], now: datetime) -> int:
+def score_new_leads(
+    session: Session, leads: Sequence[NewLead], now: datetime, active: ActiveModel | None = None
+) -> int:
     """Score leads just created and write their score rows, which the caller left out (see
     ``store.bulk.insert_with_ids``); returns how many the model moved to a new stage.
 
@@ -159,7 +161,7 @@ def score_new_leads(session: Session, leads: Sequence[NewLead], now: datetime) -
     import's time."""
     if not leads:
         return 0
-    active = active_model(session)
+    active = active or active_model(session)
     ordered = sorted(leads, key=attrgetter("id"))
     read = fields_read(active.model)
     fields = sorted({"email" if name == "email_domain" else name for name in read} & LEAD_FIELDS)

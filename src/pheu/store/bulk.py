@@ -24,6 +24,7 @@ from sqlalchemy import JSON, Table, bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from pheu.store.base import Base, UTCDateTime
+from pheu.store.copy_lane import lane_of
 from pheu.store.leads import LEAD_SCORES, LEADS, SCORE_COLUMNS
 
 SCORE_SET: Final = frozenset(SCORE_COLUMNS)
@@ -100,10 +101,19 @@ def _copy(session: Session, table: Table, rows: Sequence[dict[str, Any]], ids: S
         columns.append(ids)
     quoted = ", ".join(f'"{name}"' for name in (*names, *(["id"] if ids else [])))
     driver = session.connection().connection.driver_connection
-    with driver.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({quoted}) FROM STDIN') as copy:  # type: ignore[union-attr]
-        write = copy.write_row
-        for values in zip(*columns, strict=True):
-            write(values)
+    statement = f'COPY "{table.name}" ({quoted}) FROM STDIN'
+
+    def send() -> None:
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            write = copy.write_row
+            for values in zip(*columns, strict=True):
+                write(values)
+
+    lane = lane_of(session)
+    if lane is None:
+        send()
+    else:  # the rows are read on the lane's thread: callers leave them alone once written
+        lane.submit(table.name, send)
 
 
 def _copy_converter(column_type: Any) -> Callable[[Any], Any] | None:
