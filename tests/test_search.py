@@ -38,7 +38,14 @@ def test_fold_is_idempotent(text: str) -> None:
     assert fold(fold(text)) == fold(text)
 
 
-@given(st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x1EFF)))
+@given(
+    st.text(
+        alphabet=st.one_of(
+            st.characters(min_codepoint=0x20, max_codepoint=0x1EFF),
+            st.sampled_from(" \t\n\x1c\u00a0\u2003\u3000\u0301\u0323ßİĐđ"),
+        )
+    )
+)
 def test_fast_fold_equals_the_unicode_definition(text: str) -> None:
     from pheu.clean.search import _slow_fold
 
