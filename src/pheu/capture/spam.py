@@ -21,6 +21,7 @@ Everything except the limiter is pure: the secret, the time and the values come 
 
 from __future__ import annotations
 
+import functools
 import secrets
 import threading
 from collections import OrderedDict, deque
@@ -66,7 +67,9 @@ class FormToken:
     nonce: str
 
 
+@functools.lru_cache(maxsize=8)
 def _serializer(secret: str) -> URLSafeSerializer:
+    """One per secret: building it derives the signing key, which every submission would otherwise redo."""
     return URLSafeSerializer(secret, salt=_SALT)
 
 

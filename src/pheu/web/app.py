@@ -77,6 +77,9 @@ def create_app(
         docs_url="/docs",
         openapi_url="/openapi.json",
         lifespan=_lifespan,
+        # FastAPI's own OpenTelemetry hooks ask the global providers (and the environment) on every request
+        # whether anyone listens; Phễu exports no traces, so they are switched off rather than asked.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.db_url = db_url or settings.database_url
     app.state.form_landing = form_landing or settings.form_landing
