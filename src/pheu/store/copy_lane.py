@@ -38,13 +38,15 @@ class CopyLane:
 
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pheu-copy")
+        self._pool: ThreadPoolExecutor | None = None  # made at the first COPY: a small batch sends none
         self._pending: list[tuple[str, Future[None]]] = []
-        for name in _WAIT_BEFORE:
-            event.listen(connection, name, self._drain_hook)
 
     def submit(self, table: str, send: Callable[[], None]) -> None:
         """Queue ``send``, the COPY into ``table``; it must use the driver connection and nothing else."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pheu-copy")
+            for name in _WAIT_BEFORE:
+                event.listen(self._connection, name, self._drain_hook)
         self._pending.append((table, self._pool.submit(send)))
 
     def drain(self) -> None:
@@ -61,6 +63,8 @@ class CopyLane:
             raise CopyFailed(f"COPY into {table} failed: {error}") from error
 
     def close(self) -> None:
+        if self._pool is None:
+            return
         for name in _WAIT_BEFORE:
             event.remove(self._connection, name, self._drain_hook)
         self._pool.shutdown(wait=True)
