@@ -4,7 +4,10 @@ errors at once; nothing answered is lost when landing fails, and nothing lands t
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
@@ -85,6 +88,31 @@ def test_a_queued_writer_answers_once_stored_and_the_lander_lands_what_inline_wo
         event = session.scalars(select(Event)).first()
         assert event is not None and event.occurred_at == NOW and event.source == "form:uu-dai-tet"
     assert form_lander.land_queued(shop.url).landed == 0  # landed once, never again
+
+
+def test_the_lander_never_collects_garbage_while_it_holds_the_write_turn(
+    shop: Shop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On SQLite every form answer waits for the turn; a full collection in the lander took 100-120 ms."""
+    add_form(shop)
+    writer = form_writer.SubmissionWriter(shop.url, background=False, queued=True)
+    writer.land("uu-dai-tet", screened(shop, full_name="Mai", email="mai@gmail.com"), NOW, form_of(shop))
+    writer.drain()
+    held_with: list[bool] = []
+    real_turn = form_lander.write_turn
+
+    @contextlib.contextmanager
+    def watched_turn(url: str) -> Iterator[None]:
+        with real_turn(url):
+            held_with.append(gc.isenabled())
+            yield
+            held_with.append(gc.isenabled())
+
+    monkeypatch.setattr(form_lander, "write_turn", watched_turn)
+    assert gc.isenabled()
+    assert form_lander.land_queued(shop.url).landed == 1
+    assert held_with == [False, False]
+    assert gc.isenabled()
 
 
 def test_a_form_paused_after_accepting_still_lands_what_it_accepted(shop: Shop) -> None:
