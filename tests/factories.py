@@ -38,3 +38,24 @@ def add_lead(url: str, principal: Principal | None, now: datetime, **fields: Any
 def api_token(url: str, email: str, scopes: list[str], now: datetime) -> str:
     with unit_of_work(url) as s:
         return users.create_api_key(s, user_email=email, name="test", scopes=scopes, now=now).token
+
+
+def bare_lead_rows(n: int, at: datetime) -> list[dict[str, Any]]:
+    """``leads`` rows as the bulk writers take them (``store.bulk``), with the fewest values a lead needs."""
+    return [
+        {
+            "full_name": f"Khách {i}",
+            "email": f"khach{i}@gmail.com",
+            "kind": "sales",
+            "stage": "iql",
+            "country": "VN",
+            "interests": [],
+            "created_at": at,
+            "updated_at": at,
+            "stage_changed_at": at,
+            "flags": [],
+            "search_key": "",
+            "name_key": "",
+        }
+        for i in range(n)
+    ]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from pheu.db import unit_of_work
 from pheu.store import RejectedRecord
 from pheu.store.bulk import COPY_FROM, insert_many, insert_with_ids
+from tests.factories import bare_lead_rows
 
 VIETNAM = timezone(timedelta(hours=7))
 
@@ -70,23 +71,7 @@ def test_a_big_update_sets_exactly_what_row_by_row_updates_set(db_url: str) -> N
     from pheu.store.bulk import update_many
 
     base = datetime(2026, 3, 1, 8, 30, tzinfo=UTC)
-    leads = [
-        {
-            "full_name": f"Khách {i}",
-            "email": f"khach{i}@gmail.com",
-            "kind": "sales",
-            "stage": "iql",
-            "country": "VN",
-            "interests": [],
-            "created_at": base,
-            "updated_at": base,
-            "stage_changed_at": base,
-            "flags": [],
-            "search_key": "",
-            "name_key": "",
-        }
-        for i in range(COPY_FROM + 30)
-    ]
+    leads = bare_lead_rows(COPY_FROM + 30, base)
     with unit_of_work(db_url) as session:
         ids = insert_with_ids(session, Lead, leads)
     changes = [

@@ -14,29 +14,10 @@ from pheu.db import unit_of_work
 from pheu.store import Event, Lead
 from pheu.store.bulk import COPY_FROM, insert_many, insert_with_ids
 from pheu.store.copy_lane import CopyFailed, lane_of, overlapped
+from tests.factories import bare_lead_rows
 
 AT = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 N = COPY_FROM + 50
-
-
-def _leads(n: int) -> list[dict[str, Any]]:
-    return [
-        {
-            "full_name": f"Khách {i}",
-            "email": f"khach{i}@gmail.com",
-            "kind": "sales",
-            "stage": "iql",
-            "country": "VN",
-            "interests": [],
-            "created_at": AT,
-            "updated_at": AT,
-            "stage_changed_at": AT,
-            "flags": [],
-            "search_key": "",
-            "name_key": "",
-        }
-        for i in range(n)
-    ]
 
 
 def _events(lead_ids: list[int]) -> list[dict[str, Any]]:
@@ -62,7 +43,7 @@ def _count(url: str, model: Any) -> int:
 def test_the_next_statement_sees_what_the_lane_copied(db_url: str) -> None:
     with unit_of_work(db_url) as session, overlapped(session):
         assert (lane_of(session) is not None) == db_url.startswith("postgresql")
-        ids = insert_with_ids(session, Lead, _leads(N))
+        ids = insert_with_ids(session, Lead, bare_lead_rows(N, AT))
         insert_many(session, Event, _events(ids))  # its foreign key needs the leads' COPY to be done
         assert session.scalar(select(func.count()).select_from(Event)) == N
         assert session.scalar(select(func.max(Lead.id))) == max(ids)
@@ -79,7 +60,7 @@ def test_a_failed_copy_fails_the_block_and_nothing_of_it_lands(pg_database: str)
         unit_of_work(pg_database) as session,
         overlapped(session),
     ):
-        ids = insert_with_ids(session, Lead, _leads(N))
+        ids = insert_with_ids(session, Lead, bare_lead_rows(N, AT))
         insert_many(session, Event, _events([*ids[:-1], max(ids) + 1_000]))  # one event of no lead
         session.scalar(select(func.count()).select_from(Event))
         pytest.fail("the statement after a failed COPY ran")
@@ -96,9 +77,9 @@ def test_an_error_in_the_block_waits_for_the_lane_and_rolls_back(pg_database: st
         pass
 
     with pytest.raises(Stop), unit_of_work(pg_database) as session, overlapped(session):  # noqa: PT012
-        insert_with_ids(session, Lead, _leads(N * 20))
+        insert_with_ids(session, Lead, bare_lead_rows(N * 20, AT))
         raise Stop
     assert _count(pg_database, Lead) == 0
     with unit_of_work(pg_database) as session:  # the connection went back to the pool usable
-        insert_with_ids(session, Lead, _leads(N))
+        insert_with_ids(session, Lead, bare_lead_rows(N, AT))
     assert _count(pg_database, Lead) == N
