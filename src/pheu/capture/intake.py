@@ -145,7 +145,7 @@ def capture_many(
     _reject(session, records, rejected, lines, ctx, now, outcomes)
     existing = _existing_by_key(session, list(prepared.values()))
     plan = _plan(prepared, existing)
-    active = active_model(session)
+    active = active_model(session) if plan.creates else None  # read before the lane holds the connection
     # The new leads' COPYs go out on a lane (``store.copy_lane``) while this thread builds their events and
     # scores, which need nothing from the database; the first statement after that waits for them.
     with overlapped(session):
