@@ -86,7 +86,8 @@ def test_demo_seeds_a_believable_pipeline_and_reuses_it(tmp_path: Path) -> None:
     assert payload["url"] == "http://127.0.0.1:8000"
     url = f"sqlite:///{db}"
     with unit_of_work(url) as s:
-        assert s.scalar(select(func.count()).select_from(Lead)) == 300
+        leads = s.scalar(select(func.count()).select_from(Lead))
+        assert leads is not None and leads > 300  # the 300 generated, and those its forms and import captured
         stages = dict(s.execute(select(Lead.stage, func.count()).group_by(Lead.stage)).all())
         assert stages.get("iql", 0) > stages.get("customer", 0) > 0
         assert s.scalar(select(func.count()).select_from(StageChange)) >= 300
@@ -94,4 +95,4 @@ def test_demo_seeds_a_believable_pipeline_and_reuses_it(tmp_path: Path) -> None:
     assert again.exit_code == 0
     assert "Reusing" in again.output
     with unit_of_work(url) as s:
-        assert s.scalar(select(func.count()).select_from(Lead)) == 300
+        assert s.scalar(select(func.count()).select_from(Lead)) == leads

@@ -18,11 +18,24 @@ from sqlalchemy.orm import Session
 from pheu.auth.passwords import hash_password, verify_password
 from pheu.clean.search import fold, phone_search_forms, search_key
 from pheu.db import upgrade
+from pheu.demo.capture import IMPORT_FILE
 from pheu.demo.catalogue import build_catalogue
 from pheu.demo.generate import DemoData, generate, iter_lead_chunks
 from pheu.demo.seed import DemoDataRefused, has_leads, seed
 from pheu.lifecycle import REASON_REQUIRED, RECRUITMENT_STAGES, SALES_STAGES, LeadKind, Stage, allowed_moves
-from pheu.store import Base, Channel, Consent, Event, Lead, StageChange, User
+from pheu.store import (
+    Base,
+    Channel,
+    Consent,
+    DuplicateCandidate,
+    Event,
+    Form,
+    Import,
+    Lead,
+    RejectedRecord,
+    StageChange,
+    User,
+)
 from pheu.store.leads import SCORE_COLUMNS
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -315,8 +328,8 @@ def test_generation_is_reproducible_and_streaming_gives_the_same_rows() -> None:
     assert [s for c in chunks for s in c.stage_changes] == whole.stage_changes
 
 
-def _count(session: Session, model: type[Base]) -> int:
-    return int(session.scalar(select(func.count()).select_from(model)) or 0)
+def _count(session: Session, model: type[Base], *where: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
 
 
 def test_seed_writes_a_migrated_sqlite_database_once(tmp_path: Path) -> None:
@@ -328,7 +341,7 @@ def test_seed_writes_a_migrated_sqlite_database_once(tmp_path: Path) -> None:
     assert steps[-1] == ("leads", 600, 600)
     engine = create_engine(url)
     with Session(engine) as session:
-        assert _count(session, Lead) == summary.leads == 600
+        assert _count(session, Lead) == summary.leads > 600  # forms and the import captured more
         assert _count(session, Event) == summary.events > 600 * 5
         assert _count(session, StageChange) == summary.counts["stage_changes"]
         assert _count(session, Consent) == summary.counts["consents"]
@@ -343,6 +356,7 @@ def test_seed_writes_a_migrated_sqlite_database_once(tmp_path: Path) -> None:
         assert lead.owner is not None
     assert {login.email for login in summary.logins} >= {"admin@pheu.local", "rep3@pheu.local"}
     assert has_leads(url)
+    _capture_pages_have_something_to_show(engine, summary.counts)
     with pytest.raises(DemoDataRefused, match="already has leads"):
         seed(url, n_leads=10, now=NOW)
     engine.dispose()
@@ -388,3 +402,32 @@ def test_seed_leaves_the_next_ids_free_on_every_database(db_url: str) -> None:
         assert event.id == summary.events + 1
         session.rollback()
     engine.dispose()
+
+
+def _capture_pages_have_something_to_show(engine: Any, counts: dict[str, int]) -> None:
+    """Forms with the submissions they landed, a finished import whose summary adds up, what it and the
+    forms rejected (with reasons), and likely duplicates to review: all made through the real services."""
+    with Session(engine) as session:
+        by_slug = {f.slug: f for f in session.scalars(select(Form))}
+        assert set(by_slug) == {
+            "ma-giam-gia-tet",
+            "cam-nang-ban-hang-da-kenh",
+            "ung-tuyen-nhan-vien-kinh-doanh",
+        }
+        for form in by_slug.values():
+            landed = _count(session, Event, Event.source == f"form:{form.slug}")
+            assert form.submissions == landed > 0
+        applicants = session.scalars(
+            select(Lead.kind).join(Event).where(Event.source.like("form:ung-tuyen%"))
+        )
+        assert set(applicants) == {"recruitment"}
+        (job,) = session.scalars(select(Import)).all()
+        assert job.status == "done" and job.filename == IMPORT_FILE and job.created_by is not None
+        assert job.rows_read == job.imported + job.merged + job.rejected
+        assert job.imported > 50 and job.merged > 0 and job.rejected > 0
+        assert _count(session, RejectedRecord, RejectedRecord.import_id == job.id) == job.rejected
+        assert _count(session, RejectedRecord, RejectedRecord.source.like("form:%")) > 0
+        assert all(r.reasons for r in session.scalars(select(RejectedRecord)))
+        assert _count(session, DuplicateCandidate, DuplicateCandidate.status == "open") > 0
+    assert counts["forms"] == 3 and counts["imports"] == 1
+    assert counts["rejected_records"] > 0 and counts["duplicate_candidates"] > 0

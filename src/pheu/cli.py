@@ -144,7 +144,9 @@ def demo(
     db: Annotated[Path, typer.Option("--db", help="SQLite file (created or reused)")] = Path("pheu-demo.db"),
     port: int = 8000,
     host: str = "127.0.0.1",
-    leads: Annotated[int, typer.Option("--leads", min=0, help="Leads to generate")] = 5000,
+    leads: Annotated[
+        int, typer.Option("--leads", min=0, help="Leads to generate (its forms and import capture ~150 more)")
+    ] = 5000,
     serve_app: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Start the server after seeding")
     ] = True,

@@ -268,6 +268,10 @@ def seed(
     from pheu.demo.handoff import seed_handoff  # managers, rules, reps' hours, assignment history
 
     counts.update(seed_handoff(engine, now, seed))
+    from pheu.demo.capture import seed_capture  # forms and their submissions, an import, duplicates to review
+
+    for table, added in seed_capture(engine, now, seed).items():
+        counts[table] = counts.get(table, 0) + added
     return DemoSummary(
         counts=counts, logins=_logins(ids.reused["users"]), seconds=time.perf_counter() - started
     )
