@@ -28,6 +28,7 @@ from pheu.capture.import_pipeline import (
     clean_chunks_in_worker,
 )
 from pheu.capture.intake import CaptureContext, capture_many, load_lookups
+from pheu.capture.prepare import UNREADABLE_ACCEPTED
 from pheu.db import unit_of_work
 from pheu.lifecycle import ActorType
 from pheu.services.errors import Invalid, NotFound
@@ -205,7 +206,7 @@ def _land(
                     "field": "row",
                     "code": "unreadable",
                     "message": error,
-                    "accepted": "a row with one value per column",
+                    "accepted": UNREADABLE_ACCEPTED,
                 }
             ],
             "status": "open",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from pheu.capture.record import LEAD_FIELDS, IncomingLead
 from pheu.clean.quality import FieldProblem, clean_contact
@@ -145,12 +145,16 @@ def _reason(problem: FieldProblem) -> dict[str, str]:
     }
 
 
+NO_CONTACT_ACCEPTED: Final = "an email like ten@congty.vn or a Vietnamese mobile like 0901234567"
+UNREADABLE_ACCEPTED: Final = "a row with one value per column"
+
+
 def _no_contact() -> dict[str, str]:
     return {
         "field": "email",
         "code": "no_contact",
         "message": "The record has neither a usable email address nor a usable phone number.",
-        "accepted": "an email like ten@congty.vn or a Vietnamese mobile like 0901234567",
+        "accepted": NO_CONTACT_ACCEPTED,
     }
 
 

@@ -18,7 +18,7 @@ from pheu.capture import imports
 from pheu.capture.files import Mapping, RawRow, Table, open_table
 from pheu.capture.files.mapping import TARGETS, suggest_mapping, to_incoming
 from pheu.capture.intake import load_lookups
-from pheu.capture.prepare import Lookups, Rejection, prepare
+from pheu.capture.prepare import UNREADABLE_ACCEPTED, Lookups, Rejection, prepare
 from pheu.db import get_engine
 from pheu.services.errors import Invalid
 from pheu.services.uploads import Upload, require_importer
@@ -177,8 +177,7 @@ def _preview_row(
     row: RawRow, mapping: Mapping, lookups: Lookups, choices: Choices
 ) -> tuple[PreviewRow, set[str]]:
     if row.error:
-        reason = {"field": "row", "code": "unreadable", "message": row.error,
-                  "accepted": "a row with one value per column"}  # fmt: skip
+        reason = {"field": "row", "code": "unreadable", "message": row.error, "accepted": UNREADABLE_ACCEPTED}
         return PreviewRow(row.line, "rejected", reasons=[reason]), set()
     incoming = to_incoming(row, mapping, "import:preview")
     result = prepare(

@@ -17,7 +17,7 @@ from starlette.templating import Jinja2Templates
 from pheu.i18n import DEFAULT_LOCALE, LOCALE_NAMES, LOCALES, gettext, ngettext, normalize_locale
 from pheu.lifecycle import REASON_REQUIRED, LeadKind, Stage, allowed_moves, stages_for
 from pheu.store import Channel
-from pheu.web import csrf, format, labels
+from pheu.web import csrf, format, labels, reason_text
 from pheu.web.auth import LANG_COOKIE, request_locale
 
 TEMPLATES_DIR: Final = Path(__file__).parent / "templates"
@@ -41,6 +41,16 @@ def _locale(ctx: Context) -> str:
 @pass_context
 def _gettext(ctx: Context, msgid: str, **params: object) -> str:
     return gettext(_locale(ctx), msgid, **params)
+
+
+@pass_context
+def _reason_message(ctx: Context, reason: Mapping[str, Any], raw: Mapping[str, Any] | None = None) -> str:
+    return reason_text.reason_message(_locale(ctx), reason, raw)
+
+
+@pass_context
+def _reason_accepted(ctx: Context, reason: Mapping[str, Any]) -> str:
+    return reason_text.reason_accepted(_locale(ctx), reason)
 
 
 @pass_context
@@ -118,6 +128,8 @@ def _environment() -> Environment:
         LOCALES=LOCALES,
         LOCALE_NAMES=LOCALE_NAMES,
         move_targets=move_targets,
+        reason_message=_reason_message,
+        reason_accepted=_reason_accepted,
         REASON_REQUIRED=frozenset(s.value for s in REASON_REQUIRED),
     )
     env.filters.update(

@@ -123,6 +123,9 @@ def test_a_rejected_record_is_fixed_from_its_form(client: TestClient, pipeline: 
     token = log_in(client, "marketing@pheu.test")
     listing = client.get("/rejected?source=form:ebook").text
     assert "Đỗ Minh Tâm" in listing and "12345" in listing
+    assert "&#39;12345&#39; thiếu chữ số so với một số điện thoại." in listing  # the reason, in Vietnamese
+    english = client.get("/rejected?source=form:ebook&lang=en").text
+    assert "has too few digits for a phone number in VN" in english
     with unit_of_work(pipeline.url) as s:
         record = s.scalars(select(RejectedRecord)).one()
     page = client.get(f"/rejected/{record.id}").text

@@ -52,8 +52,8 @@ def test_the_preview_shows_each_row_as_it_would_land_and_writes_nothing(wizard: 
     html = preview.text
     assert preview.status_code == 200
     assert 'data-line="5" data-status="rejected"' in html
-    assert "has too few digits for a phone number" in html  # the reason, in words
-    assert "An email address must have an @-sign" in html
+    assert "thiếu chữ số so với một số điện thoại" in html  # the reason, in words and in the page's language
+    assert "không phải là địa chỉ email hợp lệ" in html
     assert 'data-line="4" data-status="merge"' in html and "với dòng 2" in html
     assert "+84901234567" in html  # phones shown in E.164
     assert '<div class="fs-4 fw-bold" data-count="new">3</div>' in html
