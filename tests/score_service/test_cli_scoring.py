@@ -51,11 +51,11 @@ def test_import_lists_the_problems_in_vietnamese_by_default(db_url: str, tmp_pat
 
 
 def test_rescore_json_reports_leads_and_seconds(db_url: str) -> None:
-    seed(db_url, n_leads=60, now=datetime.now(UTC) - timedelta(days=1), seed=4)
+    seeded = seed(db_url, n_leads=60, now=datetime.now(UTC) - timedelta(days=1), seed=4)
     result = runner.invoke(app, ["rescore", "--json", "--db-url", db_url])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert summary["leads"] == 60
+    assert summary["leads"] == seeded.leads
     assert summary["seconds"] >= 0
 
 

@@ -28,6 +28,7 @@ from pheu.demo.contacts import ContactBook, Person, make_person
 from pheu.services import duplicates, forms, users
 from pheu.services.forms import FormDraft, Guard
 from pheu.store import (
+    Assignment,
     Campaign,
     Channel,
     Consent,
@@ -246,6 +247,7 @@ def _row(person: Person) -> list[str]:
 
 _COUNTED: Final = {
     "leads": Lead,
+    "assignments": Assignment,  # a submission the model moves to MQL is handed off at once
     "events": Event,
     "stage_changes": StageChange,
     "consents": Consent,
