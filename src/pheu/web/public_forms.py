@@ -13,10 +13,10 @@ import asyncio
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, Final
+from typing import Any, Final
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import RedirectResponse, Response
@@ -137,9 +137,6 @@ MAX_FIELDS: Final = 1000  # Starlette's own limit for a parsed form
 def _is_urlencoded(request: Request) -> bool:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     return kind == "application/x-www-form-urlencoded"
-
-
-PostedBody = Annotated[Posted | None, Depends(read_posted)]
 
 
 def field_rows(
