@@ -145,44 +145,49 @@ def _forms(
 
 def _submissions(
     url: str, slug: str, count: int, now: datetime, rng: random.Random, book: ContactBook
-) -> int:
+) -> None:
     """``count`` submissions over the last three weeks, screened and landed as the public endpoint does;
     one in twelve typed a phone and email nobody can use (kept as a rejected record), one a bot."""
     secret = secrets.token_urlsafe(16)
     guard = Guard(secret, SlidingWindowLimiter(limit=1_000_000), "203.0.113.7")
-    landed = 0
-    for n in range(count):
-        at = now - timedelta(days=rng.uniform(0.2, 21), minutes=rng.randint(0, 600))
-        person = make_person(rng, book, this_year=now.year, b2b=slug != "ma-giam-gia-tet", email_missing=0.0)
-        values = {
-            TOKEN_FIELD: issue_token(secret, slug, at - timedelta(seconds=rng.randint(8, 180))),
-            HONEYPOT_FIELD: "http://seo-offer.example" if n == 5 else "",
-            "full_name": person.full_name,
-            "phone": person.phone or "",
-            "email": person.email or "",
-            "province": person.province,
-            "company": person.company or "",
-            "job_title": person.job_title or "",
-            "notes": "2 năm bán hàng bán lẻ, đã quản lý nhóm 5 người." if n % 2 else "",
-            "utm_source": rng.choice(("facebook", "zalo", "google")),
-            "utm_medium": "cpc",
-            "utm_campaign": slug,
-            CONSENT_FIELD: "on" if rng.random() < 0.8 else "",
-        }
-        if n % 12 == 7:  # nothing usable to reach them by
-            values["phone"], values["email"] = "0123", f"{person.full_name.split()[-1].lower()}@"
-        posted = Posted(values, frozenset({"*"}) if values[CONSENT_FIELD] else frozenset())
-        with unit_of_work(url) as session:
-            form = forms.public_form(session, slug)
+    with unit_of_work(url) as session:
+        form = forms.public_form(session, slug)
+        for n in range(count):
+            posted, at = _posted(n, slug, secret, now, rng, book)
             screened = forms.screen(form, posted, guard, at)
-            if isinstance(screened, forms.Submitted):
-                continue
-            forms.land(session, slug, [screened], at)
-            landed += 1
-    return landed
+            if not isinstance(screened, forms.Submitted):  # a refusal (a bot, a missing field) lands nothing
+                forms.land(session, slug, [screened], at)
 
 
-def _trade_fair_import(url: str, now: datetime, rng: random.Random, book: ContactBook, by: int | None) -> int:
+def _posted(
+    n: int, slug: str, secret: str, now: datetime, rng: random.Random, book: ContactBook
+) -> tuple[Posted, datetime]:
+    """The ``n``-th person's post to form ``slug``, and when it was sent."""
+    at = now - timedelta(days=rng.uniform(0.2, 21), minutes=rng.randint(0, 600))
+    person = make_person(rng, book, this_year=now.year, b2b=slug != "ma-giam-gia-tet", email_missing=0.0)
+    values = {
+        TOKEN_FIELD: issue_token(secret, slug, at - timedelta(seconds=rng.randint(8, 180))),
+        HONEYPOT_FIELD: "http://seo-offer.example" if n == 5 else "",
+        "full_name": person.full_name,
+        "phone": person.phone or "",
+        "email": person.email or "",
+        "province": person.province,
+        "company": person.company or "",
+        "job_title": person.job_title or "",
+        "notes": "2 năm bán hàng bán lẻ, đã quản lý nhóm 5 người." if n % 2 else "",
+        "utm_source": rng.choice(("facebook", "zalo", "google")),
+        "utm_medium": "cpc",
+        "utm_campaign": slug,
+        CONSENT_FIELD: "on" if rng.random() < 0.8 else "",
+    }
+    if n % 12 == 7:  # nothing usable to reach them by
+        values["phone"], values["email"] = "0123", f"{person.full_name.split()[-1].lower()}@"
+    return Posted(values, frozenset({"*"}) if values[CONSENT_FIELD] else frozenset()), at
+
+
+def _trade_fair_import(
+    url: str, now: datetime, rng: random.Random, book: ContactBook, by: int | None
+) -> None:
     """A visitors' list from a trade fair, typed by hand into Excel: new people, people Phễu already knows
     under another phone format (merged), the same names and companies with other contacts (likely
     duplicates, left for a person to review), and rows that identify no one (rejected with their reasons)."""
@@ -229,8 +234,7 @@ def _trade_fair_import(url: str, now: datetime, rng: random.Random, book: Contac
         at = now - timedelta(days=6, hours=3)
         options = imports.ImportOptions(channel="event", created_by=by, actor_label=f"import:{IMPORT_FILE}")
         import_id = imports.start(url, path, options, at)
-        summary = imports.run(url, import_id, path, clock=lambda: at, worker=False)
-    return summary.rows_read
+        imports.run(url, import_id, path, clock=lambda: at, worker=False)
 
 
 def _row(person: Person) -> list[str]:
